@@ -1,0 +1,49 @@
+# The course's two commands are `make lab` and `make test`; both install first if needed.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+export KERAS_BACKEND := jax
+export MPLBACKEND    ?= Agg
+# Keep JAX/XLA quiet and on the CPU (no accelerator on the course machines).
+export JAX_PLATFORMS ?= cpu
+export TF_CPP_MIN_LOG_LEVEL ?= 2
+
+.PHONY: install lab test unit notebooks browser present bench clean
+
+install: $(STAMP)
+
+# Re-runs only when the pins or the package metadata change: quick when up to date.
+$(STAMP): requirements.lock pyproject.toml
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version.split()[0]'
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	$(BIN)/python -c "import matplotlib.pyplot"   # build the font cache once, not inside a notebook
+	@touch $(STAMP)
+
+lab: install
+	env -u MPLBACKEND $(BIN)/jupyter lab --notebook-dir=notebooks
+
+unit: install
+	$(BIN)/python -m pytest -q -n 2 -m "not browser" tests
+
+notebooks: install
+	env -u MPLBACKEND $(BIN)/python -m pytest -q -n 2 --dist loadfile -p no:randomly --nbval --nbval-current-env \
+		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
+
+browser: install
+	env -u MPLBACKEND $(BIN)/python -m pytest -q -m browser tests
+
+# Unit tests first (fast, precise failures), then every notebook under nbval, then the browser tests.
+test: unit notebooks browser
+
+present: install
+	env -u MPLBACKEND $(BIN)/voila --no-browser --Voila.ip=127.0.0.1 present/index.ipynb
+
+bench: install
+	$(BIN)/python benchmarks/run_all.py
+
+clean:
+	rm -rf $(VENV) .pytest_cache build *.egg-info
