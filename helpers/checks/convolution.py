@@ -1,3 +1,346 @@
-"""Exercise checks (filled in by the notebooks that use them)."""
+"""Exercise checks for notebooks 01 (convolution by hand) and 02 (the 3x3 example).
 
-__all__ = []
+Each check compares the learner's answer with a reference computed here (with
+NumPy only, independently of ``helpers.conv``), and when it is wrong, compares it
+with the usual mistakes (a flipped kernel, ceil instead of floor, padding on one
+side only, rows and columns swapped ...) to say which one was made.
+
+The exercises' fixed data live here too, so the notebook shows exactly what the
+check tests: ``FLIP_KERNEL`` (notebook 01), ``EXERCISE_IMAGE`` and
+``EXERCISE_FILTER`` (notebook 02).
+"""
+
+import numbers
+
+import numpy as np
+
+from ._common import ExerciseError, report_ok
+
+__all__ = [
+    "check_flipped_kernel",
+    "check_convolve",
+    "check_edge_filter",
+    "check_conv_output",
+    "check_output_size",
+    "check_patch",
+]
+
+# Notebook 01: the kernel whose "flipped" version the learner writes down.
+FLIP_KERNEL = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
+
+# Notebook 02: a new small example to compute by hand (3x3 image, 2x2 filter).
+EXERCISE_IMAGE = np.array([[2, 0, 1], [4, 3, 5], [1, 2, 0]])
+EXERCISE_FILTER = np.array([[1, -1], [2, 0]])
+
+
+def _correlate(x, w):
+    """Valid cross-correlation of one 2-D x (H, W) with one 2-D w (KH, KW):
+    z[i, j] = sum_{p,q} x[i+p, j+q] w[p, q], shape (H-KH+1, W-KW+1)."""
+    x = np.asarray(x, dtype=np.float64)
+    w = np.asarray(w, dtype=np.float64)
+    windows = np.lib.stride_tricks.sliding_window_view(x, w.shape)
+    return np.einsum("ijpq,pq->ij", windows, w)
+
+
+def _as_array(name, value):
+    try:
+        array = np.asarray(value, dtype=np.float64)
+    except (TypeError, ValueError) as err:
+        raise ExerciseError(f"{name} should be an array of numbers; could not read it ({err})") from None
+    return array
+
+
+def _same(a, b):
+    a = np.asarray(a, dtype=np.float64)
+    b = np.asarray(b, dtype=np.float64)
+    return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-6)
+
+
+def _call(fn, name, *args):
+    """Call the learner's function; turn its exception into a readable ExerciseError."""
+    try:
+        return fn(*args)
+    except ExerciseError:
+        raise
+    except Exception as err:                       # the learner's bug, reported, not hidden
+        shown = ", ".join(f"<array of shape {np.shape(a)}>" if np.ndim(a) else repr(a)
+                          for a in args)
+        raise ExerciseError(f"{name}({shown}) raised {type(err).__name__}: {err}") from None
+
+
+# ----------------------------------------------------------------------------------------
+# Notebook 01
+# ----------------------------------------------------------------------------------------
+
+def check_flipped_kernel(answer):
+    """The kernel that, used with cross-correlation, computes the true convolution
+    with ``FLIP_KERNEL``: both axes reversed (a 180-degree rotation)."""
+    w = FLIP_KERNEL
+    answer = _as_array("answer", answer)
+    if answer.shape != w.shape:
+        raise ExerciseError(f"answer has shape {answer.shape}; the flipped kernel has the "
+                            f"kernel's shape {w.shape}")
+    if _same(answer, w[::-1, ::-1]):
+        report_ok("flipping both axes (w[::-1, ::-1], a 180-degree turn) turns correlation "
+                  "into convolution")
+        return
+    mistakes = [
+        (w, "that is the kernel itself: correlation with it is what the course computes, "
+            "convolution needs it flipped"),
+        (w[::-1, :], "you reversed the rows only (up-down); the columns must be reversed too"),
+        (w[:, ::-1], "you reversed the columns only (left-right); the rows must be reversed too"),
+        (w.T, "that is the transpose (a mirror along the diagonal), not a flip: the "
+              "corner 3 should end up where 7 is in the answer, not where the 7 started"),
+        (np.rot90(w), "that is a 90-degree turn; the flip is a 180-degree turn (two quarter turns)"),
+        (np.rot90(w, -1), "that is a 90-degree turn; the flip is a 180-degree turn (two quarter turns)"),
+        (-w, "negating the weights is not flipping: keep the values, reverse their positions"),
+    ]
+    for wrong, message in mistakes:
+        if _same(answer, wrong):
+            raise ExerciseError(message)
+    raise ExerciseError("not the flipped kernel: entry w[p, q] must move to position "
+                        "[KH-1-p, KW-1-q], e.g. the top-left 1 goes to the bottom-right")
+
+
+def check_convolve(fn):
+    """``fn(x, w)`` must return the true (flipped-kernel) 2-D convolution in 'valid'
+    mode: out[i, j] = sum_{p,q} x[i+p, j+q] w[KH-1-p, KW-1-q], shape (H-KH+1, W-KW+1).
+    Tested on non-square images and asymmetric, non-square kernels."""
+    rng = np.random.default_rng(1)
+    cases = [
+        (np.array([[3.0, 1, 4, 1], [5, 9, 2, 6], [5, 3, 5, 8]]), np.array([[1.0, 2.0], [0.0, -1.0]])),
+        (rng.integers(-5, 6, (5, 6)).astype(float), rng.integers(-3, 4, (2, 3)).astype(float)),
+        (rng.integers(0, 9, (6, 5)).astype(float), rng.integers(-3, 4, (3, 2)).astype(float)),
+        (rng.normal(size=(4, 4)), rng.normal(size=(3, 3))),
+    ]
+    for x, w in cases:
+        got = _as_array("the result", _call(fn, "fn", x, w))
+        want = _correlate(x, w[::-1, ::-1])
+        if _same(got, want):
+            continue
+        where = (f"for x of shape {x.shape} and w =\n{np.array2string(w)}")
+        expected_shape = (x.shape[0] - w.shape[0] + 1, x.shape[1] - w.shape[1] + 1)
+        if got.shape != expected_shape:
+            full = (x.shape[0] + w.shape[0] - 1, x.shape[1] + w.shape[1] - 1)
+            hint = (" (that is the 'full' size: only count positions where the kernel fits "
+                    "entirely inside x)" if got.shape == full else "")
+            raise ExerciseError(f"result has shape {got.shape} {where}; 'valid' mode gives "
+                                f"(H - KH + 1, W - KW + 1) = {expected_shape}{hint}")
+        if _same(got, _correlate(x, w)):
+            raise ExerciseError(f"you computed cross-correlation (the kernel as it is) {where}; "
+                                "true convolution uses the kernel flipped on both axes")
+        if _same(got, _correlate(x, w[::-1, :])):
+            raise ExerciseError(f"kernel flipped up-down only {where}; flip left-right too")
+        if _same(got, _correlate(x, w[:, ::-1])):
+            raise ExerciseError(f"kernel flipped left-right only {where}; flip up-down too")
+        raise ExerciseError(f"wrong values {where}: expected\n{np.array2string(want)}\n"
+                            f"got\n{np.array2string(got)}")
+    report_ok("your function computes true convolution (correlation with the flipped kernel)")
+
+
+def _step(shape, axis, low, high, at):
+    """An image of `shape` that jumps from `low` to `high` along `axis` at index `at`."""
+    image = np.full(shape, float(low))
+    if axis == 0:
+        image[at:, :] = high
+    else:
+        image[:, at:] = high
+    return image
+
+
+def check_edge_filter(w):
+    """A 3x3 filter that finds horizontal edges where the image gets brighter going
+    down: zero on flat regions, positive (never negative) on a dark-above,
+    bright-below step, zero on vertical edges."""
+    w = _as_array("w", w)
+    if w.shape != (3, 3):
+        raise ExerciseError(f"w has shape {w.shape}; the exercise asks for a 3x3 filter")
+    tol = 1e-9 * max(1.0, float(np.abs(w).max()))
+    flat = _correlate(np.full((7, 7), 5.0), w)
+    if not np.allclose(flat, 0.0, atol=1e-6):
+        raise ExerciseError(f"on a flat image (all pixels 5) the feature map is {flat[0, 0]:g} "
+                            f"everywhere, not 0: the weights sum to {w.sum():g}; make them sum to 0")
+    down = _correlate(_step((8, 8), 0, 0.0, 1.0, 4), w)      # dark above, bright below
+    if down.max() <= tol:
+        if down.min() < -tol:
+            raise ExerciseError("your filter gives negative values where the image gets brighter "
+                                "going down: the signs are reversed (negative weights above, "
+                                "positive below)")
+        if not np.allclose(_correlate(_step((8, 8), 1, 0.0, 1.0, 4), w), 0.0, atol=1e-6):
+            raise ExerciseError("your filter reacts to left-right changes (vertical edges), not "
+                                "to top-bottom ones: compare the rows of the patch, not its columns")
+        raise ExerciseError("your filter does not react to a dark-above, bright-below edge: "
+                            "weight the rows below the centre against the rows above it")
+    if down.min() < -tol:
+        raise ExerciseError(f"on a dark-above, bright-below edge your feature map also has negative "
+                            f"values (down to {down.min():g}): the response there should never "
+                            "be negative")
+    across = _correlate(_step((8, 8), 1, 0.0, 1.0, 4), w)     # dark left, bright right
+    if not np.allclose(across, 0.0, atol=1e-6):
+        raise ExerciseError(f"your filter also reacts to vertical edges (values up to "
+                            f"{np.abs(across).max():g} on a dark-left, bright-right image): make "
+                            f"each column of weights sum to 0 (column sums now {w.sum(axis=0)})")
+    report_ok("zero on flat regions and on vertical edges, positive where the image brightens "
+              "going down")
+
+
+# ----------------------------------------------------------------------------------------
+# Notebook 02
+# ----------------------------------------------------------------------------------------
+
+def check_conv_output(answer):
+    """The 2x2 feature map of ``EXERCISE_IMAGE`` (3x3) correlated with
+    ``EXERCISE_FILTER`` (2x2), computed by hand."""
+    x, w = EXERCISE_IMAGE, EXERCISE_FILTER
+    answer = _as_array("answer", answer)
+    want = _correlate(x, w)
+    if answer.shape != want.shape:
+        raise ExerciseError(f"answer has shape {answer.shape}; a 3x3 image and a 2x2 filter give "
+                            f"n - f + 1 = 3 - 2 + 1 = 2, a 2x2 output")
+    if _same(answer, want):
+        report_ok("all four sums of products are right")
+        return
+    mistakes = [
+        (_correlate(x, w[::-1, ::-1]), "that is true convolution (the filter flipped on both axes); "
+                                       "slide the filter as it is written, without flipping it"),
+        (want.T, "rows and columns are swapped: out[0, 1] is the patch one step to the right"),
+        (_correlate(x, w.T), "you read the filter transposed: w[0, 1] = -1 is the top-right "
+                             "weight, w[1, 0] = 2 the bottom-left"),
+    ]
+    for wrong, message in mistakes:
+        if _same(answer, wrong):
+            raise ExerciseError(message)
+    wrong_cells = [(i, j) for i in range(2) for j in range(2)
+                   if not np.isclose(answer[i, j], want[i, j])]
+    lines = []
+    for i, j in wrong_cells:
+        patch = x[i:i + 2, j:j + 2]
+        lines.append(f"out[{i}, {j}] = {answer[i, j]:g} is wrong: its patch is rows {i}-{i + 1}, "
+                     f"columns {j}-{j + 1} = {patch.tolist()}; multiply it elementwise with "
+                     f"{w.tolist()} and add the four products")
+    raise ExerciseError("\n".join(lines))
+
+
+def _size_cases():
+    cases = [(3, 2, 0, 1), (28, 5, 0, 1), (28, 5, 2, 1), (28, 5, 0, 2), (7, 3, 0, 2),
+             (7, 3, 1, 2), (8, 3, 0, 2), (10, 3, 1, 3), (5, 5, 0, 1), (1, 3, 1, 1), (6, 4, 0, 5)]
+    for n in range(1, 16):
+        for f in range(1, 6):
+            for p in range(0, 3):
+                for s in range(1, 5):
+                    if f <= n + 2 * p:
+                        cases.append((n, f, p, s))
+    return cases
+
+
+def check_output_size(fn):
+    """``fn(n, f, p, s)`` must return (n + 2p - f) // s + 1 (an integer) for every
+    case in a grid of n, f, p, s, including strides that do not divide n + 2p - f."""
+    wrong_formulas = [
+        (lambda n, f, p, s: -(-(n + 2 * p - f) // s) + 1,
+         "you rounded up (ceil); a window that would stick out of the padded input is not "
+         "used, so round down: (n + 2p - f) // s + 1"),
+        (lambda n, f, p, s: (n + p - f) // s + 1,
+         "you added the padding once; it is added on both sides: n + 2p"),
+        (lambda n, f, p, s: (n + 2 * p - f) // s,
+         "you forgot the + 1: the first window (at position 0) counts too"),
+        (lambda n, f, p, s: n + 2 * p - f + 1, "you ignored the stride s"),
+        (lambda n, f, p, s: (n - f) // s + 1, "you ignored the padding p"),
+        (lambda n, f, p, s: (n + 2 * p - f + 1) // s,
+         "you divided n + 2p - f + 1 by s; divide n + 2p - f (the room the window can move), "
+         "then add 1"),
+    ]
+    failures = []
+    for n, f, p, s in _size_cases():
+        got = _call(fn, "fn", n, f, p, s)
+        want = (n + 2 * p - f) // s + 1
+        if isinstance(got, bool) or not isinstance(got, (numbers.Integral, np.integer)):
+            if isinstance(got, (numbers.Real, np.floating)):
+                raise ExerciseError(f"fn({n}, {f}, {p}, {s}) returned {got!r}, a "
+                                    f"{type(got).__name__}; a size is a whole number: use // "
+                                    f"(floor division), not /")
+            raise ExerciseError(f"fn({n}, {f}, {p}, {s}) returned {got!r}; expected an integer")
+        if got != want:
+            failures.append(((n, f, p, s), int(got), want))
+    if not failures:
+        report_ok("(n + 2p - f) // s + 1 on all "
+                  f"{len(_size_cases())} cases, including strides that do not divide")
+        return
+    for formula, message in wrong_formulas:
+        if all(int(_call(fn, "fn", *case)) == formula(*case) for case in _size_cases()):
+            raise ExerciseError(message)
+    (n, f, p, s), got, want = failures[0]
+    raise ExerciseError(f"{len(failures)} of {len(_size_cases())} cases are wrong; the first: "
+                        f"fn(n={n}, f={f}, p={p}, s={s}) returned {got}, expected "
+                        f"({n} + 2*{p} - {f}) // {s} + 1 = {want}")
+
+
+def _patch_cases():
+    rng = np.random.default_rng(2)
+    x = rng.integers(1, 100, size=(6, 7))              # not square: catches swapped i and j
+    cases = []
+    for f, p, s in [(2, 0, 1), (3, 0, 1), (3, 1, 1), (2, 0, 2), (3, 1, 2), (3, 2, 3)]:
+        oh = (6 + 2 * p - f) // s + 1
+        ow = (7 + 2 * p - f) // s + 1
+        corners_and_middle = {(0, 0), (0, ow - 1), (oh - 1, 0), (oh - 1, ow - 1),
+                              (oh // 2, min(ow - 1, ow // 2 + 1))}
+        for i, j in corners_and_middle:
+            cases.append((x, i, j, f, p, s))
+    return sorted(cases, key=lambda c: c[1:])
+
+
+def _patch(x, i, j, f, p, s):
+    x_pad = np.pad(x, p)
+    return x_pad[i * s:i * s + f, j * s:j * s + f]
+
+
+def check_patch(fn):
+    """``fn(x, i, j, f, padding, stride)`` must return the f x f window of the
+    zero-padded x that produces out[i, j]: x_pad[i*s : i*s+f, j*s : j*s+f]."""
+    def no_stride(x, i, j, f, p, s):
+        return np.pad(x, p)[i:i + f, j:j + f]
+
+    def no_padding(x, i, j, f, p, s):
+        return x[i * s:i * s + f, j * s:j * s + f]
+
+    def one_side(x, i, j, f, p, s):
+        return np.pad(x, ((p, 0), (p, 0)))[i * s:i * s + f, j * s:j * s + f]
+
+    def swapped(x, i, j, f, p, s):
+        return np.pad(x, p)[j * s:j * s + f, i * s:i * s + f]
+
+    mistakes = [
+        (no_stride, "you ignored the stride: output (i, j) starts at row i*s, column j*s"),
+        (no_padding, "you sliced the unpadded image: pad x with p zeros on every side first "
+                     "(np.pad(x, p)), then take rows i*s to i*s+f"),
+        (one_side, "you padded only the top and the left: np.pad(x, p) adds p zeros on all "
+                   "four sides"),
+        (swapped, "rows and columns are swapped: i picks the rows, j the columns"),
+    ]
+    failures = []
+    for x, i, j, f, p, s in _patch_cases():
+        got = _as_array("the patch", _call(fn, "fn", x, i, j, f, p, s))
+        want = _patch(x, i, j, f, p, s)
+        if got.shape != (f, f):
+            for variant, message in mistakes:
+                if _same(got, variant(x, i, j, f, p, s)):
+                    raise ExerciseError(f"{message} (at i={i}, j={j}, f={f}, padding={p}, "
+                                        f"stride={s} your patch has shape {got.shape}, not "
+                                        f"({f}, {f}))")
+            raise ExerciseError(f"fn(x, i={i}, j={j}, f={f}, padding={p}, stride={s}) returned shape "
+                                f"{got.shape}; a patch is f x f = ({f}, {f}) (a slice a:b has b - a "
+                                "elements: use i*s : i*s + f)")
+        if not _same(got, want):
+            failures.append((i, j, f, p, s))
+    if not failures:
+        report_ok(f"all {len(_patch_cases())} patches, with padding and stride")
+        return
+    for variant, message in mistakes:
+        if all(_same(_call(fn, "fn", *c), variant(*c)) for c in _patch_cases()
+               if variant(*c).shape == (c[3], c[3])):
+            raise ExerciseError(message)
+    i, j, f, p, s = failures[0]
+    raise ExerciseError(f"{len(failures)} of {len(_patch_cases())} patches are wrong; the first: "
+                        f"i={i}, j={j}, f={f}, padding={p}, stride={s}: expected the rows "
+                        f"{i * s}..{i * s + f - 1} and columns {j * s}..{j * s + f - 1} of the "
+                        "padded image")
