@@ -26,11 +26,12 @@ $(STAMP): requirements.lock pyproject.toml
 lab: install
 	env -u MPLBACKEND $(BIN)/jupyter lab --notebook-dir=notebooks
 
+# Tests never download data: with no MNIST cache they use the bundled set.
 unit: install
-	$(BIN)/python -m pytest -q -n 2 -m "not browser" tests
+	CNN_COURSE_OFFLINE=1 $(BIN)/python -m pytest -q -n 2 -m "not browser" tests
 
 notebooks: install
-	env -u MPLBACKEND $(BIN)/python -m pytest -q -n 2 --dist loadfile -p no:randomly --nbval --nbval-current-env \
+	env -u MPLBACKEND CNN_COURSE_OFFLINE=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile -p no:randomly --nbval --nbval-current-env \
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 browser: install
