@@ -1,0 +1,379 @@
+"""Training: losses on logits, optimizers, mini-batches, ``fit``, evaluation.
+
+Everything is stateless and seeded. A network is a ``helpers.nets.Network``
+(forward + backward); parameters are a dict of arrays; an optimizer is a pair of
+pure functions ``init(params) -> state`` and ``update(params, grads, state) ->
+(new_params, new_state)`` that never modify their arguments.
+
+    from helpers import nets, train
+    params = nets.init_improved_cnn(seed=0)
+    params, history = train.fit(nets.IMPROVED_CNN, params, x_train, y_train,
+                                loss="softmax_cross_entropy", optimizer=train.adam(1e-3),
+                                batch_size=64, epochs=1, seed=0,
+                                x_val=x_test, y_val=y_test, checkpoint_steps=[0, 50, 100])
+    train.accuracy(nets.IMPROVED_CNN, params, x_test, y_test)
+
+Images may be given as uint8 (N, 28, 28): each mini-batch is converted on the
+fly by ``nets.prepare_images`` (scaled to [0, 1], float32, shape (B, 1, 28, 28)),
+so a whole data set is never held as float, and evaluation runs in mini-batches
+so a patch matrix never covers more than one mini-batch.
+
+Losses (the name passed as ``loss=``), each on the logits z (N, M):
+
+    "softmax_cross_entropy"  M = K classes, y integer labels (N,)
+    "binary_cross_entropy"   M = 1, y in {0, 1} (N,), output sigmoid(z)
+    "half_squared_error"     M = 1 (or K with one-hot y), o = sigmoid(z), E = mean_n (y - o)^2 / 2:
+                             the article's error
+"""
+
+import time
+from dataclasses import dataclass, field
+from typing import Callable, NamedTuple
+
+import numpy as np
+
+from . import layers as _layers
+from . import losses as _losses
+from .nets import copy_params, prepare_images
+
+__all__ = [
+    "LOSSES", "loss_and_grad",
+    "Optimizer", "sgd", "adam", "sgd_step", "adam_init", "adam_step",
+    "minibatches", "History", "fit", "train_step",
+    "predict_logits", "predict", "accuracy", "evaluate", "confusion_matrix",
+    "majority_baseline", "spaced_steps",
+]
+
+LOSSES = ("softmax_cross_entropy", "binary_cross_entropy", "half_squared_error")
+
+
+# ---------------------------------------------------------------- losses on logits
+
+def _column_targets(y, z):
+    y = np.asarray(y)
+    if z.shape[1] == 1 and y.ndim == 1:
+        y = y.reshape(-1, 1)
+    return y.astype(z.dtype)
+
+
+def loss_and_grad(loss, z, y):
+    """The loss of logits z (N, M) against targets y, and dE/dz (N, M).
+
+    loss: one of ``LOSSES`` (see the module docstring). All average over the N rows.
+    "half_squared_error" applies o = sigmoid(z), E = mean_n sum_m (y - o)^2 / 2, and
+    chains dE/dz = dE/do * o * (1 - o).
+    """
+    if loss == "softmax_cross_entropy":
+        return _losses.softmax_cross_entropy(z, y)
+    if loss == "binary_cross_entropy":
+        return _losses.binary_cross_entropy(z, _column_targets(y, z))
+    if loss == "half_squared_error":
+        o = _layers.sigmoid(z)
+        value, do = _losses.half_squared_error(o, _column_targets(y, z))
+        return value, _layers.sigmoid_backward(do, o)
+    raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+
+
+# ---------------------------------------------------------------- optimizers
+
+class Optimizer(NamedTuple):
+    """init(params) -> state; update(params, grads, state) -> (new_params, new_state).
+
+    Both are pure: the dicts and arrays passed in are never modified.
+    """
+
+    name: str
+    init: Callable
+    update: Callable
+
+
+def sgd_step(params, grads, lr):
+    """Plain gradient descent: p_new = p - lr * dE/dp for every key (new arrays)."""
+    return {k: p - lr * grads[k] for k, p in params.items()}
+
+
+def sgd(lr=0.1, momentum=0.0):
+    """Gradient descent, optionally with momentum (velocity v = momentum * v - lr * g; p += v).
+
+    momentum 0 is the article's update: new = old - learning_rate * gradient.
+    """
+    def init(params):
+        return {k: np.zeros_like(p) for k, p in params.items()} if momentum else {}
+
+    def update(params, grads, state):
+        if not momentum:
+            return sgd_step(params, grads, lr), state
+        velocity = {k: momentum * state[k] - lr * grads[k] for k in params}
+        return {k: p + velocity[k] for k, p in params.items()}, velocity
+
+    return Optimizer(f"sgd(lr={lr}, momentum={momentum})", init, update)
+
+
+def adam_init(params):
+    """Adam's state: step t = 0 and zero first/second moments m, v for every key."""
+    return {"t": 0,
+            "m": {k: np.zeros_like(p) for k, p in params.items()},
+            "v": {k: np.zeros_like(p) for k, p in params.items()}}
+
+
+def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    """One Adam update (Kingma & Ba; eps as in Keras), returning (new_params, new_state).
+
+        m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g^2
+        p = p - lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+    """
+    t = state["t"] + 1
+    step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    new_params, m_new, v_new = {}, {}, {}
+    for k, p in params.items():
+        g = grads[k]
+        m = beta1 * state["m"][k] + (1 - beta1) * g
+        v = beta2 * state["v"][k] + (1 - beta2) * (g * g)
+        new_params[k] = (p - step * m / (np.sqrt(v) + eps)).astype(p.dtype, copy=False)
+        m_new[k], v_new[k] = m, v
+    return new_params, {"t": t, "m": m_new, "v": v_new}
+
+
+def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
+    """Adam with Keras' defaults (lr 1e-3, betas 0.9/0.999, eps 1e-7)."""
+    return Optimizer(f"adam(lr={lr})", adam_init,
+                     lambda params, grads, state: adam_step(params, grads, state, lr,
+                                                            beta1, beta2, eps))
+
+
+def _optimizer(optimizer):
+    if optimizer is None:
+        return adam()
+    if isinstance(optimizer, Optimizer):
+        return optimizer
+    if optimizer == "adam":
+        return adam()
+    if optimizer == "sgd":
+        return sgd()
+    raise ValueError(f"optimizer must be an Optimizer (train.sgd(...), train.adam(...)), "
+                     f"'sgd' or 'adam', got {optimizer!r}")
+
+
+# ---------------------------------------------------------------- mini-batches
+
+def minibatches(n, batch_size, rng=None, *, shuffle=True, drop_last=False):
+    """Index arrays covering range(n) once (one epoch), in batches of batch_size.
+
+    rng: a ``np.random.Generator`` (or an int seed) used for the shuffle; the same
+    seed gives the same batches. The last batch is smaller unless drop_last.
+    Yields int64 arrays; batch_size >= n gives one full batch (plain gradient descent).
+    """
+    if batch_size < 1:
+        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    if shuffle:
+        rng = np.random.default_rng(rng)
+        order = rng.permutation(n)
+    else:
+        order = np.arange(n)
+    stop = n - n % batch_size if drop_last and n >= batch_size else n
+    for start in range(0, stop, batch_size):
+        yield order[start:start + batch_size]
+
+
+def spaced_steps(total, count=12):
+    """About ``count`` distinct checkpoint steps from 0 to total, denser at the start
+    (where the parameters change most): geometric spacing, always including 0 and total."""
+    if total <= 0:
+        return [0]
+    steps = np.unique(np.round(np.geomspace(1, total, max(count - 1, 1))).astype(int))
+    return [0] + [int(s) for s in steps]
+
+
+# ---------------------------------------------------------------- training
+
+@dataclass
+class History:
+    """What happened during ``fit``. Lists grow as training runs.
+
+    step, loss, accuracy: after every step, its number (1, 2, ...) and the
+        mini-batch's loss and accuracy (measured in the forward pass of that step,
+        i.e. before its update).
+    epoch, epoch_loss, epoch_accuracy: per finished epoch, the means over its steps.
+    val_step, val_loss, val_accuracy: on (x_val, y_val), after those steps.
+    checkpoints: {step: params} copies saved at the requested steps (0 = initial).
+    seconds: wall-clock training time (evaluation and callbacks excluded).
+    """
+
+    step: list = field(default_factory=list)
+    loss: list = field(default_factory=list)
+    accuracy: list = field(default_factory=list)
+    epoch: list = field(default_factory=list)
+    epoch_loss: list = field(default_factory=list)
+    epoch_accuracy: list = field(default_factory=list)
+    val_step: list = field(default_factory=list)
+    val_loss: list = field(default_factory=list)
+    val_accuracy: list = field(default_factory=list)
+    checkpoints: dict = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+def _batch_accuracy(z, y):
+    return float(np.mean(_labels_from_logits(z) == np.asarray(y).reshape(-1)))
+
+
+def train_step(net, params, opt_state, optimizer, xb, yb, loss="softmax_cross_entropy"):
+    """One forward, backward and update on one mini-batch.
+
+    xb: (B, 1, H, W) float, yb: (B,) -> (new_params, new_state, loss value, logits (B, M))
+    """
+    z, cache = net.forward(params, xb)
+    value, dz = loss_and_grad(loss, z, yb)
+    grads = net.backward(dz, cache)
+    params, opt_state = optimizer.update(params, grads, opt_state)
+    return params, opt_state, value, z
+
+
+def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batch_size=64,
+        epochs=1, max_steps=None, seed=0, x_val=None, y_val=None, eval_every=None,
+        eval_batch_size=500, callback=None, checkpoint_steps=(), progress=True,
+        dtype=np.float32):
+    """Train ``net`` by mini-batch gradient descent; returns (params, history).
+
+    net: a ``helpers.nets.Network``; params: its initial parameters (not modified).
+    x: images (N, 28, 28) uint8 or (N, 1, H, W) float; y: targets (N,) (see LOSSES).
+    optimizer: ``sgd(lr)``, ``adam(lr)`` (default ``adam(1e-3)``), or "sgd"/"adam".
+    batch_size: B; B >= N is full-batch gradient descent (the article's).
+    epochs: passes over the data, each in a fresh seeded order; max_steps stops
+        earlier (e.g. to keep a notebook fast).
+    seed: seeds the shuffles; the same seed and data give the same run.
+    x_val, y_val: evaluated (in mini-batches of eval_batch_size) every eval_every
+        steps and at the end of every epoch.
+    callback(history, params): called after every evaluation (every eval_every
+        steps, or once per epoch when eval_every is None), e.g. to redraw a live plot.
+    checkpoint_steps: steps after which to store a copy of the parameters in
+        history.checkpoints (0 = before the first update).
+    progress: show a ``tqdm.auto`` progress bar with the running loss.
+    """
+    optimizer = _optimizer(optimizer)
+    if loss not in LOSSES:
+        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+    x = np.asarray(x)
+    y = np.asarray(y)
+    if len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    n = len(x)
+    steps_per_epoch = -(-n // batch_size)
+    total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
+    checkpoint_steps = set(int(s) for s in checkpoint_steps)
+    params = {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
+    opt_state = optimizer.init(params)
+    history = History()
+    rng = np.random.default_rng(seed)
+    has_val = x_val is not None and y_val is not None
+
+    def evaluate_now():
+        if has_val:
+            v_loss, v_acc = evaluate(net, params, x_val, y_val, loss=loss,
+                                     batch_size=eval_batch_size, dtype=dtype)
+            history.val_step.append(step)
+            history.val_loss.append(v_loss)
+            history.val_accuracy.append(v_acc)
+        if callback is not None:
+            callback(history, params)
+
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm  # optional dependency of the training loop only
+        bar = tqdm(total=total, desc=f"training {net.name}", unit="step")
+    step = 0
+    if 0 in checkpoint_steps:
+        history.checkpoints[0] = copy_params(params)
+    try:
+        for epoch in range(1, epochs + 1):
+            if step >= total:
+                break
+            first = len(history.loss)
+            for idx in minibatches(n, batch_size, rng):
+                if step >= total:
+                    break
+                start = time.perf_counter()
+                xb = prepare_images(x[idx], dtype)
+                params, opt_state, value, z = train_step(net, params, opt_state, optimizer,
+                                                         xb, y[idx], loss)
+                history.seconds += time.perf_counter() - start
+                step += 1
+                history.step.append(step)
+                history.loss.append(value)
+                history.accuracy.append(_batch_accuracy(z, y[idx]))
+                if step in checkpoint_steps:
+                    history.checkpoints[step] = copy_params(params)
+                if bar is not None:
+                    bar.update(1)
+                    if step % 10 == 0 or step == total:
+                        bar.set_postfix(loss=f"{value:.4f}", refresh=False)
+                if eval_every and step % eval_every == 0:
+                    evaluate_now()
+            history.epoch.append(epoch)
+            history.epoch_loss.append(float(np.mean(history.loss[first:])))
+            history.epoch_accuracy.append(float(np.mean(history.accuracy[first:])))
+            if not (eval_every and step % eval_every == 0):
+                evaluate_now()
+    finally:
+        if bar is not None:
+            bar.close()
+    return params, history
+
+
+# ---------------------------------------------------------------- evaluation
+
+def _labels_from_logits(z):
+    if z.shape[1] == 1:
+        return (z[:, 0] > 0).astype(np.int64)   # sigmoid(z) > 0.5
+    return np.argmax(z, axis=1)
+
+
+def predict_logits(net, params, x, batch_size=500, dtype=np.float32):
+    """Logits (N, M) for images x (N, 28, 28) or (N, 1, H, W), in mini-batches of batch_size."""
+    x = np.asarray(x)
+    out = []
+    for start in range(0, len(x), batch_size):
+        z, _ = net.forward(params, prepare_images(x[start:start + batch_size], dtype))
+        out.append(z)
+    if not out:
+        raise ValueError("x is empty")
+    return np.concatenate(out)
+
+
+def predict(net, params, x, batch_size=500, dtype=np.float32):
+    """Predicted labels (N,) int64: argmax of the logits, or z > 0 for one output."""
+    return _labels_from_logits(predict_logits(net, params, x, batch_size, dtype))
+
+
+def accuracy(net, params, x, y, batch_size=500, dtype=np.float32):
+    """Fraction of images whose predicted label equals y (N,)."""
+    return float(np.mean(predict(net, params, x, batch_size, dtype) == np.asarray(y).reshape(-1)))
+
+
+def evaluate(net, params, x, y, loss="softmax_cross_entropy", batch_size=500,
+             dtype=np.float32):
+    """(mean loss, accuracy) over x, y, computed in mini-batches."""
+    z = predict_logits(net, params, x, batch_size, dtype)
+    value, _ = loss_and_grad(loss, z, y)
+    return value, float(np.mean(_labels_from_logits(z) == np.asarray(y).reshape(-1)))
+
+
+def confusion_matrix(y_true, y_pred, num_classes=None):
+    """Counts C (K, K): C[i, j] = number of images of true class i predicted as j.
+
+    The diagonal holds the correct predictions; row i sums to the count of class i.
+    """
+    y_true = np.asarray(y_true, dtype=np.int64).reshape(-1)
+    y_pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)
+    if y_true.shape != y_pred.shape:
+        raise ValueError(f"y_true and y_pred must have the same length, got "
+                         f"{y_true.shape} and {y_pred.shape}")
+    k = num_classes or int(max(y_true.max(initial=0), y_pred.max(initial=0)) + 1)
+    return np.bincount(y_true * k + y_pred, minlength=k * k).reshape(k, k)
+
+
+def majority_baseline(y_train, y_test):
+    """Accuracy on y_test of always answering the most frequent class of y_train,
+    the score any classifier must beat. Returns (class, accuracy)."""
+    counts = np.bincount(np.asarray(y_train, dtype=np.int64).reshape(-1))
+    majority = int(np.argmax(counts))
+    return majority, float(np.mean(np.asarray(y_test).reshape(-1) == majority))
