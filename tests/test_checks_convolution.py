@@ -192,3 +192,12 @@ def test_patch_right(capsys):
 def test_patch_mistakes(wrong, words):
     with pytest.raises(ExerciseError, match=words):
         check_patch(wrong)
+
+
+@pytest.mark.parametrize("check", [check_flipped_kernel, check_convolve, check_edge_filter,
+                                   check_conv_output, check_output_size, check_patch])
+def test_placeholder_is_reported_not_accepted(check, capsys):
+    check(None)
+    check(...)
+    out = capsys.readouterr().out
+    assert out.count("No answer yet") == 2 and "Correct" not in out
