@@ -35,11 +35,13 @@ def numerical_gradient(f, x, h=1e-5):
     for _ in it:
         i = it.multi_index
         old = x[i]
-        x[i] = old + h
-        f_plus = float(f())
-        x[i] = old - h
-        f_minus = float(f())
-        x[i] = old
+        try:                      # restore x even if f raises
+            x[i] = old + h
+            f_plus = float(f())
+            x[i] = old - h
+            f_minus = float(f())
+        finally:
+            x[i] = old
         grad[i] = (f_plus - f_minus) / (2 * h)
     return grad
 
@@ -58,11 +60,13 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     for _ in it:
         i = it.multi_index
         old = x[i]
-        x[i] = old + h
-        plus = np.array(f(), dtype=np.float64, copy=True)
-        x[i] = old - h
-        minus = np.array(f(), dtype=np.float64, copy=True)
-        x[i] = old
+        try:                      # restore x even if f raises
+            x[i] = old + h
+            plus = np.array(f(), dtype=np.float64, copy=True)
+            x[i] = old - h
+            minus = np.array(f(), dtype=np.float64, copy=True)
+        finally:
+            x[i] = old
         if plus.shape != dout.shape:
             raise ValueError(f"dout must have the shape of f's output {plus.shape}, got {dout.shape}")
         grad[i] = np.sum((plus - minus) * dout) / (2 * h)
@@ -74,6 +78,11 @@ def rel_error(a, b):
 
     0 means identical; about 1e-7 or less means a gradient is right; 1 means
     unrelated numbers.
+
+    Caveat: each entry is judged against its own size, so an entry whose true
+    value is (close to) 0 scores badly from round-off alone: a finite difference
+    of 1e-10 where the exact gradient is 0 gives 1e-10 / 1e-8 = 0.01. Check
+    gradients on data that keep the entries away from zero (tests/test_conv.py).
     """
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)

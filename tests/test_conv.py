@@ -1,0 +1,325 @@
+"""helpers.conv: the vectorized convolution against its loop version, JAX and
+finite differences, plus the article's 3x3 example, output sizes and dtypes.
+
+Data conventions used throughout the kernel tests:
+- comparisons against the loop version and JAX use signed Gaussian data;
+- finite-difference checks use values in [0.5, 1.5] (inputs, filters, dout). With
+  signed data an entry of dx or dw can be close to zero by cancellation, and then
+  its *elementwise* relative error measures the finite-difference round-off
+  (about 1e-10 absolute at h = 1e-5), not the kernel. Positive data keep every
+  entry away from zero, so the 1e-7 bound tests the gradient and only it.
+
+CNN_TEST_EXAMPLES (default 1) multiplies the number of Hypothesis examples, for
+an occasional long run: CNN_TEST_EXAMPLES=20 pytest tests/test_conv.py
+"""
+
+import os
+from typing import NamedTuple
+
+import jax_oracle as jx
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from helpers.conv import conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size
+from helpers.gradcheck import numerical_gradient_array, rel_error
+
+SCALE = float(os.environ.get("CNN_TEST_EXAMPLES", "1"))
+
+
+def examples(n):
+    return settings(max_examples=max(1, int(n * SCALE)), deadline=None)
+
+
+class Case(NamedTuple):
+    """One convolution problem: shapes, hyper-parameters and a seed for the values."""
+    n: int
+    c: int
+    h: int
+    w: int
+    f: int
+    kh: int
+    kw: int
+    stride: int
+    padding: int
+    seed: int
+
+    @property
+    def out_hw(self):
+        return ((self.h + 2 * self.padding - self.kh) // self.stride + 1,
+                (self.w + 2 * self.padding - self.kw) // self.stride + 1)
+
+    def arrays(self, positive=False, dtype=np.float64):
+        """x (N, C, H, W), w (F, C, KH, KW), b (F,), dout (N, F, OH, OW)."""
+        rng = np.random.default_rng(self.seed)
+        oh, ow = self.out_hw
+        shapes = [(self.n, self.c, self.h, self.w), (self.f, self.c, self.kh, self.kw),
+                  (self.f,), (self.n, self.f, oh, ow)]
+        if positive:
+            return [rng.uniform(0.5, 1.5, s).astype(dtype) for s in shapes]
+        return [rng.standard_normal(s).astype(dtype) for s in shapes]
+
+
+@st.composite
+def conv_cases(draw, max_n=3, max_hw=8, max_k=4):
+    """Random shapes: H != W and KH != KW allowed, strides that do not divide, padding."""
+    h, w = draw(st.integers(1, max_hw)), draw(st.integers(1, max_hw))
+    padding = draw(st.integers(0, 2))
+    return Case(
+        n=draw(st.integers(1, max_n)), c=draw(st.integers(1, 3)), h=h, w=w,
+        f=draw(st.integers(1, 3)),
+        kh=draw(st.integers(1, min(max_k, h + 2 * padding))),
+        kw=draw(st.integers(1, min(max_k, w + 2 * padding))),
+        stride=draw(st.integers(1, 3)), padding=padding,
+        seed=draw(st.integers(0, 2**32 - 1)),
+    )
+
+
+# Cases the brief names explicitly, so they run on every run and not only when drawn.
+FIXED_CASES = {
+    "nonsquare_s2_p1": Case(n=2, c=3, h=7, w=5, f=4, kh=3, kw=2, stride=2, padding=1, seed=1),
+    "stride_does_not_divide": Case(n=2, c=2, h=8, w=9, f=3, kh=3, kw=2, stride=2, padding=0, seed=2),
+    "stride3_pad2": Case(n=3, c=1, h=6, w=4, f=2, kh=2, kw=4, stride=3, padding=2, seed=3),
+    "article_shapes_small": Case(n=4, c=1, h=12, w=12, f=3, kh=5, kw=5, stride=1, padding=0, seed=4),
+    "kernel_covers_input": Case(n=2, c=2, h=3, w=4, f=2, kh=3, kw=4, stride=1, padding=0, seed=5),
+    "one_by_one": Case(n=2, c=3, h=4, w=5, f=2, kh=1, kw=1, stride=1, padding=0, seed=6),
+}
+fixed = pytest.mark.parametrize("case", list(FIXED_CASES.values()), ids=list(FIXED_CASES))
+
+
+def close(actual, expected):
+    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
+
+
+# ---------------------------------------------------------------- the article's example
+
+ARTICLE_X = np.array([[1, 7, 2], [11, 1, 23], [2, 2, 2]])
+ARTICLE_F = np.array([[1, 1], [0, 1]])
+ARTICLE_OUT = np.array([[9, 32], [14, 26]])
+
+
+@pytest.mark.parametrize("kernel", [conv2d_naive, lambda x, w: conv2d_forward(x, w)[0], jx.conv2d],
+                         ids=["naive", "vectorized", "jax"])
+def test_article_3x3_example(kernel):
+    out = kernel(ARTICLE_X.reshape(1, 1, 3, 3), ARTICLE_F.reshape(1, 1, 2, 2))
+    assert out.shape == (1, 1, 2, 2)
+    np.testing.assert_array_equal(out[0, 0], ARTICLE_OUT)
+
+
+def test_article_example_is_cross_correlation_not_flipped():
+    # True convolution would flip the filter and give different numbers: the
+    # course, like the article and the frameworks, slides it unflipped.
+    flipped = ARTICLE_F[::-1, ::-1].reshape(1, 1, 2, 2)
+    out, _ = conv2d_forward(ARTICLE_X.reshape(1, 1, 3, 3), flipped)
+    assert not np.array_equal(out[0, 0], ARTICLE_OUT)
+
+
+# ---------------------------------------------------------------- forward
+
+def check_forward(case):
+    x, w, b, _ = case.arrays()
+    for bias in (b, None):
+        out, _ = conv2d_forward(x, w, bias, stride=case.stride, padding=case.padding)
+        assert out.shape == (case.n, case.f, *case.out_hw)
+        close(out, conv2d_naive(x, w, bias, stride=case.stride, padding=case.padding))
+        close(out, jx.conv2d(x, w, bias, stride=case.stride, padding=case.padding))
+
+
+@fixed
+def test_forward_fixed_cases(case):
+    check_forward(case)
+
+
+@examples(30)
+@given(conv_cases())
+def test_forward_matches_loops_and_jax(case):
+    check_forward(case)
+
+
+def test_forward_formula_by_hand():
+    # One output number written out from the formula, with stride and padding.
+    rng = np.random.default_rng(7)
+    x, w, b = rng.standard_normal((2, 3, 6, 5)), rng.standard_normal((4, 3, 3, 2)), rng.standard_normal(4)
+    out, _ = conv2d_forward(x, w, b, stride=2, padding=1)
+    x_pad = np.pad(x, ((0, 0), (0, 0), (1, 1), (1, 1)))
+    n, f, i, j = 1, 2, 2, 1
+    expected = b[f] + np.sum(x_pad[n, :, 2 * i:2 * i + 3, 2 * j:2 * j + 2] * w[f])
+    assert out[n, f, i, j] == pytest.approx(expected, rel=1e-12)
+
+
+# ---------------------------------------------------------------- backward
+
+def check_backward_against_jax(case):
+    x, w, b, dout = case.arrays()
+    # dx and dw do not depend on the bias; one JAX call serves both variants.
+    jdx, jdw, jdb = jx.conv2d_grads(x, w, b, dout, stride=case.stride, padding=case.padding)
+    for bias in (b, None):
+        _, cache = conv2d_forward(x, w, bias, stride=case.stride, padding=case.padding)
+        dx, dw, db = conv2d_backward(dout, cache)
+        assert dx.shape == x.shape and dw.shape == w.shape
+        close(dx, jdx)
+        close(dw, jdw)
+        if bias is None:
+            assert db is None
+        else:
+            close(db, jdb)
+
+
+def check_backward_numerically(case):
+    x, w, b, dout = case.arrays(positive=True)
+
+    def forward():
+        return conv2d_forward(x, w, b, stride=case.stride, padding=case.padding)[0]
+
+    _, cache = conv2d_forward(x, w, b, stride=case.stride, padding=case.padding)
+    dx, dw, db = conv2d_backward(dout, cache)
+    assert rel_error(dx, numerical_gradient_array(forward, x, dout)) < 1e-7
+    assert rel_error(dw, numerical_gradient_array(forward, w, dout)) < 1e-7
+    assert rel_error(db, numerical_gradient_array(forward, b, dout)) < 1e-7
+
+
+@fixed
+def test_backward_fixed_cases_jax(case):
+    check_backward_against_jax(case)
+
+
+@fixed
+def test_backward_fixed_cases_numerical(case):
+    check_backward_numerically(case)
+
+
+@examples(25)
+@given(conv_cases())
+def test_backward_matches_jax(case):
+    check_backward_against_jax(case)
+
+
+@examples(25)
+@given(conv_cases(max_n=2, max_hw=6, max_k=3))
+def test_backward_matches_numerical_gradient(case):
+    check_backward_numerically(case)
+
+
+def test_backward_rows_a_window_never_reaches_get_zero_gradient():
+    # H = 8, KH = 3, stride 2: windows start at rows 0, 2, 4 and cover rows 0..6;
+    # row 7 never enters the output (the floor in the size formula), so dx is 0 there.
+    # Likewise W = 9, KW = 2: windows start at columns 0, 2, 4, 6; column 8 is dropped.
+    case = FIXED_CASES["stride_does_not_divide"]
+    x, w, b, dout = case.arrays()
+    _, cache = conv2d_forward(x, w, b, stride=2)
+    dx, _, _ = conv2d_backward(dout, cache)
+    assert case.out_hw == (3, 4)
+    assert np.all(dx[:, :, 7, :] == 0)
+    assert np.all(dx[:, :, :, 8] == 0)
+    assert np.all(dx[:, :, :7, :8] != 0)
+
+
+def test_db_is_dout_summed_per_filter():
+    case = FIXED_CASES["nonsquare_s2_p1"]
+    x, w, b, dout = case.arrays()
+    _, cache = conv2d_forward(x, w, b, stride=2, padding=1)
+    _, _, db = conv2d_backward(dout, cache)
+    close(db, dout.sum(axis=(0, 2, 3)))
+
+
+# ---------------------------------------------------------------- output size
+
+def test_output_size_is_n_minus_f_plus_1_without_padding_or_stride():
+    for n in range(1, 31):
+        for f in range(1, n + 1):
+            assert conv_output_size(n, f) == n - f + 1
+
+
+def test_output_size_matches_the_kernel_output_shape():
+    # Exhaustive over small sizes: the formula and the kernel must agree,
+    # including the floor when the stride does not divide n + 2p - f.
+    for n in range(1, 11):
+        for padding in range(3):
+            for stride in range(1, 4):
+                for f in range(1, n + 2 * padding + 1):
+                    size = conv_output_size(n, f, padding, stride)
+                    assert size == (n + 2 * padding - f) // stride + 1
+                    x = np.ones((1, 1, n, 2))
+                    w = np.ones((1, 1, f, 1))
+                    out, _ = conv2d_forward(x, w, stride=stride, padding=padding)
+                    assert out.shape[2] == size, (n, f, padding, stride)
+                    assert out.shape[3] == conv_output_size(2, 1, padding, stride)
+
+
+def test_output_size_floors():
+    assert conv_output_size(7, 2, stride=2) == 3       # (7 - 2) / 2 = 2.5 -> 2, + 1
+    assert conv_output_size(28, 5) == 24               # the article's MNIST layer
+    assert conv_output_size(28, 5, padding=2) == 28    # "same" padding
+    assert conv_output_size(5, 3, padding=1, stride=2) == 3
+
+
+# ---------------------------------------------------------------- dtypes
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_dtype_is_preserved(dtype):
+    case = FIXED_CASES["nonsquare_s2_p1"]
+    x, w, b, dout = case.arrays(dtype=dtype)
+    out, cache = conv2d_forward(x, w, b, stride=2, padding=1)
+    dx, dw, db = conv2d_backward(dout, cache)
+    naive = conv2d_naive(x, w, b, stride=2, padding=1)
+    for array in (out, dx, dw, db, naive):
+        assert array.dtype == dtype
+
+
+def test_float32_agrees_with_float64():
+    case = FIXED_CASES["nonsquare_s2_p1"]
+    x, w, b, dout = case.arrays()
+    out64, cache64 = conv2d_forward(x, w, b, stride=2, padding=1)
+    out32, cache32 = conv2d_forward(*(a.astype(np.float32) for a in (x, w, b)), stride=2, padding=1)
+    np.testing.assert_allclose(out32, out64, rtol=1e-4, atol=1e-5)
+    for g32, g64 in zip(conv2d_backward(dout.astype(np.float32), cache32), conv2d_backward(dout, cache64)):
+        np.testing.assert_allclose(g32, g64, rtol=1e-4, atol=1e-5)
+
+
+def test_uint8_images_with_float32_filters_give_float32():
+    rng = np.random.default_rng(8)
+    x = rng.integers(0, 256, (2, 1, 6, 6), dtype=np.uint8)
+    w = rng.standard_normal((3, 1, 3, 3)).astype(np.float32)
+    b = np.zeros(3, np.float32)
+    out, cache = conv2d_forward(x, w, b)
+    assert out.dtype == np.float32
+    dx, dw, db = conv2d_backward(np.ones_like(out), cache)
+    assert dx.dtype == dw.dtype == db.dtype == np.float32
+    # uint8 arithmetic would wrap around at 256; the result must match float64.
+    np.testing.assert_allclose(out, jx.conv2d(x, w, b), rtol=1e-5, atol=1e-3)
+    assert conv2d_naive(x, w, b).dtype == np.float32
+
+
+def test_integer_inputs_compute_in_float64():
+    out, _ = conv2d_forward(ARTICLE_X.reshape(1, 1, 3, 3), ARTICLE_F.reshape(1, 1, 2, 2))
+    assert out.dtype == np.float64
+
+
+# ---------------------------------------------------------------- no side effects
+
+@pytest.mark.parametrize("padding", [0, 1])
+def test_inputs_are_not_mutated(padding):
+    case = FIXED_CASES["nonsquare_s2_p1"]._replace(padding=padding)
+    x, w, b, dout = case.arrays()
+    saved = [a.copy() for a in (x, w, b, dout)]
+    out, cache = conv2d_forward(x, w, b, stride=2, padding=padding)
+    dx, dw, db = conv2d_backward(dout, cache)
+    conv2d_naive(x, w, b, stride=2, padding=padding)
+    for before, after in zip(saved, (x, w, b, dout)):
+        np.testing.assert_array_equal(before, after)
+    # Results are fresh arrays: writing to them cannot reach the inputs.
+    for result in (out, dx, dw, db):
+        for given_array in (x, w, b, dout):
+            assert not np.shares_memory(result, given_array)
+
+
+def test_backward_twice_gives_the_same_gradients():
+    # The cache must not be consumed or modified by a backward pass.
+    case = FIXED_CASES["stride3_pad2"]
+    x, w, b, dout = case.arrays()
+    _, cache = conv2d_forward(x, w, b, stride=3, padding=2)
+    first = conv2d_backward(dout, cache)
+    second = conv2d_backward(dout, cache)
+    for g1, g2 in zip(first, second):
+        np.testing.assert_array_equal(g1, g2)
