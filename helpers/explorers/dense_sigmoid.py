@@ -105,6 +105,11 @@ def _grid(ids, shape, label_mode, title):
 
 def _panels(ids, shape, label_mode, name, axis_kind):
     """A 1-D, 2-D or 3-D array of source positions as one or more grids."""
+    if ids.ndim == 1 and ids.size > 12:
+        # Wrap a long vector into lines (of a divisor of its length) so it fits a screen.
+        per_line = max(n for n in range(1, 13) if ids.size % n == 0)
+        return _grid(ids.reshape(-1, per_line), shape, label_mode,
+                     f"{name}  shape {ids.shape}, read line after line")
     if ids.ndim <= 2:
         return _grid(ids, shape, label_mode, f"{name}  shape {ids.shape}")
     if axis_kind == "last":
@@ -133,7 +138,8 @@ def _groups_text(result, shape, axis_kind):
     for name, own in slices:
         found = sorted(set(int(s) for s in np.ravel(own)))
         verdict = "one source, kept together" if len(found) == 1 else "MIXED"
-        parts.append(f"{name}: {unit} {', '.join(map(str, found))} ({verdict})")
+        units = unit if len(found) == 1 else unit + "s"
+        parts.append(f"{name}: {units} {', '.join(map(str, found))} ({verdict})")
     return "<br>".join(parts)
 
 
