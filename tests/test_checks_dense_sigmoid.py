@@ -228,3 +228,20 @@ def test_overflow_message_quotes_numpy():
         warnings.simplefilter("error")       # the check itself must not let a warning escape
         with pytest.raises(ExerciseError, match="overflow encountered in exp"):
             checks.check_stable_sigmoid(lambda z: 1 / (1 + np.exp(-z)))
+
+
+def _unfinished(*args):
+    ...                               # what the exercise cells start with
+
+
+@pytest.mark.parametrize("check, answer", [
+    (checks.check_dense_shape, None),
+    (checks.check_flat_index, None),
+    (checks.check_dense_output, None),
+    (checks.check_dense_forward, _unfinished),
+    (checks.check_sigmoid_derivative, _unfinished),
+    (checks.check_stable_sigmoid, _unfinished),
+])
+def test_unanswered_exercises_get_a_clear_message(check, answer):
+    with pytest.raises(ExerciseError, match="None|tuple|whole number"):
+        check(answer)

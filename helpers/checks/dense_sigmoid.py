@@ -137,6 +137,8 @@ def check_flat_index(answer, shape=None, index=None):
 
 
 def _as_float_vector(name, value, size):
+    if value is None:
+        _fail(f"{name} is still None: replace it with your answer.")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -192,6 +194,8 @@ def check_dense_forward(fn):
                   f"{type(err).__name__}: {err}. For a batch in rows, z = x @ W + b.")
         if isinstance(z, tuple):
             z = z[0]
+        if z is None:
+            _fail("Your function returned None: is the `return` statement missing?")
         z = np.asarray(z, dtype=np.float64)
         if not (np.array_equal(args[0], x) and np.array_equal(args[1], W)
                 and np.array_equal(args[2], b)):
@@ -228,6 +232,8 @@ def _call_recording(fn, z, what):
                   f"elementwise on arrays: use np.exp, not math.exp.")
         except Exception as err:  # the learner's code may fail in any way
             _fail(f"Your {what} raised {type(err).__name__}: {err}.")
+    if out is None:
+        _fail(f"Your {what} returned None: is the `return` statement missing?")
     out = np.asarray(out, dtype=np.float64)
     if out.shape != z.shape:
         _fail(f"Your {what} returned shape {out.shape} for an input of shape {z.shape}; "
