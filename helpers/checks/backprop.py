@@ -9,8 +9,9 @@
 ones that expose transposes and flips) or an array: the answer for the fixed
 example in ``DENSE_EXERCISE`` or ``CONV_EXERCISE``. ``None``, or a function that
 returns ``None``, counts as "not answered yet": the check prints a hint and
-returns False. A right answer prints a confirmation and returns True; a wrong
-one raises :class:`ExerciseError` that says what is wrong.
+returns. A right answer prints a confirmation; a wrong one raises
+:class:`ExerciseError` that says what is wrong. The checks return None (so a
+notebook cell that ends with one shows only the printed line).
 
 The dense layer of these exercises (batch first, as in helpers.layers):
 
@@ -227,11 +228,10 @@ def check_bias_gradient(answer):
     ``DENSE_EXERCISE``. Expected: dE/db = sum_n dE/dZ2[n], with
     dE/dZ2 = -(y' - O) / N * O (1 - O).
     """
-    ok = _run(answer, _DENSE_CASES, ("a1", "W", "b", "y"), _bias_reference, _bias_mistakes,
-              "dE/db", "write db(a1, W, b, y) returning an array of shape (M,), then run this cell again.")
-    if ok:
+    if _run(answer, _DENSE_CASES, ("a1", "W", "b", "y"), _bias_reference, _bias_mistakes,
+           "dE/db", "write your function (a1, W, b, y) -> dE/db, an array of shape (M,), "
+                    "then run this cell again."):
         report_ok("dE/db = sum over the batch of dE/dZ2 = sum_n -(y'_n - O_n)/N * O_n(1 - O_n).")
-    return ok
 
 
 def _weight_reference(case):
@@ -259,11 +259,10 @@ def check_dense_weight_gradient(answer):
     ``DENSE_EXERCISE``. Expected: dE/dW = A1^T @ dE/dZ2 (the chain rule
     dE/dO * dO/dZ2 * dZ2/dW summed over the batch).
     """
-    ok = _run(answer, _DENSE_CASES, ("a1", "W", "b", "y"), _weight_reference, _weight_mistakes,
-              "dE/dW", "write dW(a1, W, b, y) returning an array of shape (D, M), then run this cell again.")
-    if ok:
+    if _run(answer, _DENSE_CASES, ("a1", "W", "b", "y"), _weight_reference, _weight_mistakes,
+           "dE/dW", "write your function (a1, W, b, y) -> dE/dW, an array of shape (D, M), "
+                    "then run this cell again."):
         report_ok("dE/dW = A1^T @ dE/dZ2, with dE/dZ2 = -(y' - O)/N * O(1 - O); shape (D, M) like W.")
-    return ok
 
 
 # ---------------------------------------------------------------- convolution layer
@@ -301,11 +300,9 @@ def check_filter_gradient(answer):
     function ``df(x, dz1) -> (KH, KW)`` (KH = H - OH + 1). Expected:
     df[p, q] = sum_{i,j} dz1[i, j] x[i+p, j+q], the valid correlation of x with dz1.
     """
-    ok = _run(answer, _CONV_CASES, ("x", "dz1"), _filter_reference, _filter_mistakes,
-              "dE/df", "compute df of shape (KH, KW) (or write df(x, dz1)), then run this cell again.")
-    if ok:
+    if _run(answer, _CONV_CASES, ("x", "dz1"), _filter_reference, _filter_mistakes,
+           "dE/df", "compute df of shape (KH, KW) (or write df(x, dz1)), then run this cell again."):
         report_ok("dE/df[p, q] = sum_ij dZ1[i, j] X[i+p, j+q]: X correlated with dE/dZ1, no flip.")
-    return ok
 
 
 def _input_reference(case):
@@ -315,7 +312,8 @@ def _input_reference(case):
 def _input_mistakes(case):
     dz1, f = case["dz1"], case["f"]
     ref = _full_correlation(dz1, f[::-1, ::-1])
-    small = "Pad dZ1 with KH-1 rows and KW-1 columns of zeros on every side ('full') so that dX has X's shape."
+    small = ("Pad dZ1 with KH-1 rows and KW-1 columns of zeros on every side ('full') so that "
+             "dX has X's shape.")
     valid = (abs(dz1.shape[0] - f.shape[0]) + 1, abs(dz1.shape[1] - f.shape[1]) + 1)
     return [
         (_full_correlation(dz1, f),
@@ -339,9 +337,7 @@ def check_input_gradient(answer):
     correlation of dz1 (padded by KH-1, KW-1) with the flipped filter,
     dx[r, s] = sum_{p,q} dz1[r-p, s-q] f[p, q] (terms outside dz1 are 0).
     """
-    ok = _run(answer, _CONV_CASES, ("dz1", "f"), _input_reference, _input_mistakes,
-              "dE/dX", "compute dX of X's shape (or write dx(dz1, f)), then run this cell again.")
-    if ok:
+    if _run(answer, _CONV_CASES, ("dz1", "f"), _input_reference, _input_mistakes,
+           "dE/dX", "compute dX of X's shape (or write dx(dz1, f)), then run this cell again."):
         report_ok("dE/dX = full correlation of dE/dZ1 with the filter rotated by 180 degrees "
                   "(= convolve2d(dZ1, f, 'full')).")
-    return ok
