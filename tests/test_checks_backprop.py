@@ -67,9 +67,10 @@ def test_unanswered_is_not_an_error(capsys):
     for check in (check_bias_gradient, check_dense_weight_gradient,
                   check_filter_gradient, check_input_gradient):
         assert check(None) is None
+        assert check(...) is None
         assert check(lambda *args: None) is None
     out = capsys.readouterr().out
-    assert out.count("Not answered yet") == 8 and "Correct" not in out
+    assert out.count("Not answered yet") == 12 and "Correct" not in out
 
 
 @pytest.mark.parametrize("wrong, words", [

@@ -7,8 +7,8 @@
 
 ``answer`` is either a function (tested on several inputs, including non-square
 ones that expose transposes and flips) or an array: the answer for the fixed
-example in ``DENSE_EXERCISE`` or ``CONV_EXERCISE``. ``None``, or a function that
-returns ``None``, counts as "not answered yet": the check prints a hint and
+example in ``DENSE_EXERCISE`` or ``CONV_EXERCISE``. ``None`` or ``...``, or a
+function that returns ``None``, counts as "not answered yet": the check prints a hint and
 returns. A right answer prints a confirmation; a wrong one raises
 :class:`ExerciseError` that says what is wrong. The checks return None (so a
 notebook cell that ends with one shows only the printed line).
@@ -166,7 +166,7 @@ def _diagnose(got, expected, mistakes, what, context):
 
 def _run(answer, cases, arg_names, reference, mistakes, what, hint):
     """Check a function on every case, or an array against the first case (the exercise)."""
-    if answer is None:
+    if answer is None or answer is Ellipsis:        # the exercise cell's placeholder
         return _not_answered(hint)
     if callable(answer):
         for number, case in enumerate(cases):
