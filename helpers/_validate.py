@@ -17,10 +17,16 @@ def as_array(name, value, ndim=None, expected=None):
     ndim: the required number of dimensions, or None for any.
     expected: a human description of the expected shape, e.g. "(N, C, H, W)".
     """
-    array = np.asarray(value)
+    try:
+        array = np.asarray(value)
+    except ValueError as error:          # ragged nested lists: name the argument
+        raise ValueError(
+            f"{name} must be a rectangular numeric array"
+            + (f" of shape {expected}" if expected else "") + f", got {error}"
+        ) from None
     if array.dtype.kind not in "biuf":
         raise TypeError(
-            f"{name} must be a numeric array, got dtype {array.dtype}"
+            f"{name} must be a numeric array, got dtype {array.dtype} and shape {array.shape}"
             + (f"; expected shape {expected}" if expected else "")
         )
     if ndim is not None and array.ndim != ndim:
@@ -76,7 +82,10 @@ def integer_labels(name, labels, n, num_classes):
         if array.dtype.kind == "f" and array.size and np.all(array == np.round(array)):
             array = array.astype(np.int64)
         else:
-            raise TypeError(f"{name} must hold integer class labels, got dtype {array.dtype}")
+            raise TypeError(
+                f"{name} must hold integer class labels of shape (N,) = ({n},), "
+                f"got dtype {array.dtype} and shape {array.shape}"
+            )
     check_shape(name, array, (n,), "(N,)")
     if array.size and (array.min() < 0 or array.max() >= num_classes):
         raise ValueError(

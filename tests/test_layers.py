@@ -288,7 +288,8 @@ def maxpool_loops(x, size, stride):
         for c in range(chans):
             for i in range(oh):
                 for j in range(ow):
-                    out[n, c, i, j] = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].max()
+                    top, left = i * stride, j * stride
+                    out[n, c, i, j] = x[n, c, top:top + size, left:left + size].max()
     return out
 
 
@@ -318,7 +319,8 @@ def avgpool_loops(x, size, stride):
         for c in range(chans):
             for i in range(oh):
                 for j in range(ow):
-                    out[n, c, i, j] = x[n, c, i * stride:i * stride + size, j * stride:j * stride + size].mean()
+                    top, left = i * stride, j * stride
+                    out[n, c, i, j] = x[n, c, top:top + size, left:left + size].mean()
     return out
 
 
@@ -329,7 +331,8 @@ def avgpool_backward_loops(x_shape, dout, size, stride):
         for c in range(chans):
             for i in range(oh):
                 for j in range(ow):
-                    dx[n, c, i * stride:i * stride + size, j * stride:j * stride + size] += dout[n, c, i, j] / size**2
+                    top, left = i * stride, j * stride
+                    dx[n, c, top:top + size, left:left + size] += dout[n, c, i, j] / size**2
     return dx
 
 

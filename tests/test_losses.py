@@ -200,11 +200,22 @@ def test_softmax_cross_entropy_accepts_integer_valued_float_labels():
 
 # ================================================================ all losses: dtypes, no mutation
 
+def hse_data(rng):
+    return rng.uniform(0, 1, (4, 3)), rng.uniform(0, 1, (4, 3))
+
+
+def bce_data(rng):
+    return rng.standard_normal((4, 1)), rng.integers(0, 2, (4, 1)).astype(float)
+
+
+def sce_data(rng):
+    return rng.standard_normal((4, 3)), rng.integers(0, 3, 4)
+
+
 LOSS_CASES = {
-    "half_squared_error": (half_squared_error, lambda rng: (rng.uniform(0, 1, (4, 3)), rng.uniform(0, 1, (4, 3)))),
-    "binary_cross_entropy": (binary_cross_entropy,
-                             lambda rng: (rng.standard_normal((4, 1)), rng.integers(0, 2, (4, 1)).astype(float))),
-    "softmax_cross_entropy": (softmax_cross_entropy, lambda rng: (rng.standard_normal((4, 3)), rng.integers(0, 3, 4))),
+    "half_squared_error": (half_squared_error, hse_data),
+    "binary_cross_entropy": (binary_cross_entropy, bce_data),
+    "softmax_cross_entropy": (softmax_cross_entropy, sce_data),
 }
 loss_cases = pytest.mark.parametrize("name", list(LOSS_CASES))
 
