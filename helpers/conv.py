@@ -124,31 +124,37 @@ def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
 
     Formula: out[n, f, i, j] = b[f] + sum_{c,p,q} x_pad[n, c, i*s+p, j*s+q] w[f, c, p, q].
 
-    Method: the patches are a strided view of the padded input; copied once
-    into a (N*OH*OW, C*KH*KW) matrix they meet the filters, reshaped to
-    (C*KH*KW, F), in one matrix product. The patch matrix is the size of one
-    mini-batch's patches: call this on mini-batches, not on a whole data set.
+    Method (im2col): the patches are copied into a (C*KH*KW, N*OH*OW) matrix,
+    one strided block copy per kernel offset (p, q), channels first so each
+    copy moves whole image rows; then one matrix product with the filters,
+    reshaped to (F, C*KH*KW). The patch matrix is the size of one mini-batch's
+    patches: call this on mini-batches, not on a whole data set.
     """
     x, w, b, stride, padding = _check_conv_args(x, w, b, stride, padding)
     n_images, channels, height, width = x.shape
     n_filters, _, kh, kw = w.shape
     oh = conv_output_size(height, kh, padding, stride)
     ow = conv_output_size(width, kw, padding, stride)
-    x_pad = _pad(x, padding)
-    cols = _patches(x_pad, kh, kw, stride, oh, ow).reshape(n_images * oh * ow, channels * kh * kw)
-    w_mat = w.reshape(n_filters, channels * kh * kw)
-    out = cols @ w_mat.T                                   # (N*OH*OW, F)
+    x_pad = _pad(x, padding).transpose(1, 0, 2, 3)         # (C, N, H+2p, W+2p), a view
+    cols = np.empty((channels, kh, kw, n_images, oh, ow), dtype=x.dtype)
+    for p in range(kh):
+        for q in range(kw):
+            cols[:, p, q] = x_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride]
+    cols = cols.reshape(channels * kh * kw, n_images * oh * ow)
+    out = w.reshape(n_filters, channels * kh * kw) @ cols   # (F, N*OH*OW)
     if b is not None:
-        out += b
-    out = out.reshape(n_images, oh, ow, n_filters).transpose(0, 3, 1, 2)
+        out += b[:, None]
+    out = out.reshape(n_filters, n_images, oh, ow).transpose(1, 0, 2, 3)
     cache = (x.shape, cols, w, b is not None, stride, padding)
     return np.ascontiguousarray(out), cache
 
 
-def conv2d_backward(dout, cache):
+def conv2d_backward(dout, cache, *, compute_dx=True):
     """Gradients of a loss through :func:`conv2d_forward`.
 
     dout (N, F, OH, OW): dL/dout, the upstream gradient.
+    compute_dx: False skips dx (returned as None), e.g. for a first layer whose
+        input is the data: it saves about half of the backward's work.
     -> dx (N, C, H, W), dw (F, C, KH, KW), db (F,) (None if the forward had no bias)
 
     Formulas (s = stride, x_pad the padded input):
@@ -167,16 +173,19 @@ def conv2d_backward(dout, cache):
     check_shape("dout", dout, (n_images, n_filters, oh, ow), "(N, F, OH, OW)")
     dout = dout.astype(w.dtype, copy=False)
 
-    dout_mat = dout.transpose(0, 2, 3, 1).reshape(n_images * oh * ow, n_filters)
-    dw = (dout_mat.T @ cols).reshape(w.shape)
-    db = dout.sum(axis=(0, 2, 3)) if has_bias else None
+    dout_mat = dout.transpose(1, 0, 2, 3).reshape(n_filters, n_images * oh * ow)
+    dw = (dout_mat @ cols.T).reshape(w.shape)
+    db = dout_mat.sum(axis=1) if has_bias else None
+    if not compute_dx:
+        return None, dw, db
 
-    dcols = (dout_mat @ w.reshape(n_filters, -1)).reshape(n_images, oh, ow, channels, kh, kw)
-    dx_pad = np.zeros((n_images, channels, height + 2 * padding, width + 2 * padding), dtype=w.dtype)
-    # One strided add per kernel offset (KH*KW of them) instead of one per output pixel.
+    dcols = (w.reshape(n_filters, -1).T @ dout_mat).reshape(channels, kh, kw, n_images, oh, ow)
+    dx_pad = np.zeros((channels, n_images, height + 2 * padding, width + 2 * padding),
+                      dtype=w.dtype)
+    # One strided add per kernel offset (KH*KW of them) instead of one per output pixel;
+    # channels first, so each add moves whole rows of a contiguous block.
     for p in range(kh):
         for q in range(kw):
-            dx_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] += \
-                dcols[:, :, :, :, p, q].transpose(0, 3, 1, 2)
-    dx = dx_pad[:, :, padding:padding + height, padding:padding + width]
+            dx_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] += dcols[:, p, q]
+    dx = dx_pad[:, :, padding:padding + height, padding:padding + width].transpose(1, 0, 2, 3)
     return np.ascontiguousarray(dx), dw, db

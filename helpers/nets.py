@@ -171,7 +171,8 @@ def article_backward(dz2, cache):
     conv_cache, a1, dense_cache = cache
     da1f, dW2, db2 = _layers.dense_backward(dz2, dense_cache)
     dz1 = _layers.sigmoid_backward(da1f.reshape(a1.shape), a1)
-    _, dw1, db1 = _conv.conv2d_backward(dz1, conv_cache)
+    # The input is data, not a parameter: skip dx (half of the conv backward).
+    _, dw1, db1 = _conv.conv2d_backward(dz1, conv_cache, compute_dx=False)
     grads = {"w1": dw1, "W2": dW2}
     if db1 is not None:
         grads["b1"] = db1
@@ -223,11 +224,11 @@ def _conv_relu_pool(x, w, b):
     return p, (conv_cache, z, pool_cache)
 
 
-def _conv_relu_pool_backward(dp, cache):
+def _conv_relu_pool_backward(dp, cache, compute_dx=True):
     conv_cache, z, pool_cache = cache
     da = _layers.maxpool2d_backward(dp, pool_cache)
     dz = _layers.relu_backward(da, z)
-    return _conv.conv2d_backward(dz, conv_cache)
+    return _conv.conv2d_backward(dz, conv_cache, compute_dx=compute_dx)
 
 
 def cnn_forward(params, x):
@@ -257,7 +258,7 @@ def cnn_backward(dz3, cache):
     cache1, cache2, cache3, p2_shape = cache
     dp2f, dW3, db3 = _layers.dense_backward(dz3, cache3)
     dp1, dw2, db2 = _conv_relu_pool_backward(dp2f.reshape(p2_shape), cache2)
-    _, dw1, db1 = _conv_relu_pool_backward(dp1, cache1)
+    _, dw1, db1 = _conv_relu_pool_backward(dp1, cache1, compute_dx=False)   # x is data
     return {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "W3": dW3, "b3": db3}
 
 

@@ -225,3 +225,17 @@ def test_networks_and_copy_params():
     c = nets.copy_params(p)
     c["w1"][...] = 7
     assert not np.any(p["w1"] == 7)
+
+
+def test_conv_backward_without_dx_gives_the_same_filter_gradient():
+    # The networks skip dx for their first layer (the input is data); dw and db must not change.
+    from helpers.conv import conv2d_backward, conv2d_forward
+    rng = np.random.default_rng(5)
+    x, w, b = rng.random((2, 1, 9, 9)), rng.random((3, 1, 3, 3)), rng.random(3)
+    out, cache = conv2d_forward(x, w, b, padding=1)
+    dout = rng.standard_normal(out.shape)
+    dx, dw, db = conv2d_backward(dout, cache)
+    none, dw2, db2 = conv2d_backward(dout, cache, compute_dx=False)
+    assert none is None and dx.shape == x.shape
+    np.testing.assert_array_equal(dw, dw2)
+    np.testing.assert_array_equal(db, db2)
