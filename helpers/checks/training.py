@@ -1,3 +1,133 @@
-"""Exercise checks (filled in by the notebooks that use them)."""
+"""Exercise checks for notebook 06 (training on MNIST, the article's errata).
 
-__all__ = []
+    check_binarize(fn)          fn(y) -> 1 where the digit is > 4, else 0, y untouched
+    check_fix_layout(fn)        fn(g, num_filters, side) -> (F, n, n) maps from a filter-major vector
+    check_sgd_step(fn)          fn(params, grads, lr) -> new params dict, inputs untouched
+    check_confusion_matrix(fn)  fn(y_true, y_pred, num_classes) -> counts (K, K), row = true class
+"""
+
+import numpy as np
+
+from ._common import ExerciseError, report_ok
+
+__all__ = ["check_binarize", "check_fix_layout", "check_sgd_step", "check_confusion_matrix"]
+
+
+def _call(fn, *args):
+    try:
+        return fn(*args)
+    except ExerciseError:
+        raise
+    except Exception as err:  # the learner's code failed: say where, not a traceback
+        raise ExerciseError(f"your function raised {type(err).__name__}: {err}") from err
+
+
+def check_binarize(fn):
+    """fn(y) must return a new array, 1 for digits 5..9 and 0 for 0..4, leaving y unchanged,
+    and give the same answer when called twice on the same labels."""
+    labels = np.array([3, 7, 5, 4, 0, 9, 1, 6, 8, 2], dtype=np.uint8)
+    expected = np.array([0, 1, 1, 0, 0, 1, 0, 1, 1, 0])
+    original = labels.copy()
+    base = np.concatenate([labels, labels])
+    view = base[:10]                                     # like y = y_train[:200]
+    out = np.asarray(_call(fn, view))
+    if not np.array_equal(base[:10], original):
+        raise ExerciseError(
+            "your function changed the labels it was given (it wrote into the array, "
+            "and through a view into the array behind it): the article's bug. Return a "
+            "new array, e.g. with a comparison, instead of assigning into y.")
+    if out.shape != expected.shape:
+        raise ExerciseError(f"expected one label per image, shape {expected.shape}, got {out.shape}")
+    if out.dtype.kind not in "biu":
+        raise ExerciseError(f"expected integer (or boolean) labels, got dtype {out.dtype}")
+    if not np.array_equal(out.astype(int), expected):
+        if np.array_equal(out.astype(int), (original >= 4).astype(int)):
+            raise ExerciseError("the digit 4 came out as 1: the rule is digit > 4, so 4 -> 0")
+        if np.array_equal(out.astype(int), 1 - expected):
+            raise ExerciseError("0 and 1 are swapped: digits 5..9 -> 1, digits 0..4 -> 0")
+        raise ExerciseError(f"for labels {original.tolist()} expected {expected.tolist()}, "
+                            f"got {out.astype(int).tolist()}")
+    again = np.asarray(_call(fn, view))
+    if not np.array_equal(again.astype(int), expected):
+        raise ExerciseError("a second call on the same labels gives a different answer: "
+                            "re-running the cell must not change anything")
+    report_ok("labels binarized into a new array; the input is untouched")
+
+
+def check_fix_layout(fn):
+    """fn(g, num_filters, side) must turn the filter-major flat vector g (F*n*n,)
+    into maps (F, n, n): maps[i, r, c] = g[i*n*n + r*n + c]."""
+    num_filters, side = 3, 4
+    g = np.arange(num_filters * side * side, dtype=np.float64) * 1.5
+    expected = g.reshape(num_filters, side, side)
+    out = np.asarray(_call(fn, g.copy(), num_filters, side))
+    if out.shape != expected.shape:
+        if out.shape == (side, side, num_filters):
+            raise ExerciseError(
+                f"your maps have shape {out.shape} = (n, n, F), the article's layout; "
+                f"the filter index comes first in g, so the shape is (F, n, n) = {expected.shape}")
+        raise ExerciseError(f"expected shape (F, n, n) = {expected.shape}, got {out.shape}")
+    if np.allclose(out, g.reshape(side, side, num_filters).transpose(2, 0, 1)):
+        raise ExerciseError(
+            "right shape, wrong reading: you read g as position-major (n, n, F) and then moved "
+            "the axis; in g each filter's n*n values are consecutive, so reshape to (F, n, n)")
+    if np.allclose(out, expected.transpose(0, 2, 1)):
+        raise ExerciseError("each map is transposed: g's index is i*n*n + r*n + c (row r first)")
+    if not np.allclose(out, expected):
+        raise ExerciseError(f"maps[0] should be {expected[0].tolist()}, got {out[0].tolist()}")
+    report_ok("filter-major gradient read as (F, n, n)")
+
+
+def check_sgd_step(fn):
+    """fn(params, grads, lr) must return new params p - lr * g for every key, without
+    changing params or grads."""
+    params = {"w1": np.array([[1.0, -2.0], [0.5, 3.0]]), "b1": np.array([0.25, -0.75])}
+    grads = {"w1": np.array([[0.5, 1.0], [-2.0, 0.0]]), "b1": np.array([1.0, -1.0])}
+    lr = 0.1
+    before_p = {k: v.copy() for k, v in params.items()}
+    before_g = {k: v.copy() for k, v in grads.items()}
+    out = _call(fn, params, grads, lr)
+    if any(not np.array_equal(params[k], before_p[k]) for k in params):
+        raise ExerciseError("your step modified params in place (e.g. with -=); return a new dict "
+                            "so that checkpoints saved earlier keep their values")
+    if any(not np.array_equal(grads[k], before_g[k]) for k in grads):
+        raise ExerciseError("your step modified grads")
+    if not isinstance(out, dict) or set(out) != set(params):
+        keys = sorted(out) if isinstance(out, dict) else type(out).__name__
+        raise ExerciseError(f"expected a dict with the keys {sorted(params)}, got {keys}")
+    for k in params:
+        expected = params[k] - lr * grads[k]
+        got = np.asarray(out[k])
+        if got.shape != expected.shape:
+            raise ExerciseError(f"{k}: expected shape {expected.shape}, got {got.shape}")
+        if np.allclose(got, params[k] + lr * grads[k]):
+            raise ExerciseError(f"{k}: you stepped up the gradient (+); descent subtracts lr * grad")
+        if np.allclose(got, params[k] - grads[k]):
+            raise ExerciseError(f"{k}: the learning rate is missing: p - lr * grad")
+        if not np.allclose(got, expected):
+            raise ExerciseError(f"{k}: expected {expected.tolist()}, got {got.tolist()}")
+    report_ok("one step of gradient descent, p - lr * grad, inputs untouched")
+
+
+def check_confusion_matrix(fn):
+    """fn(y_true, y_pred, num_classes) must return integer counts C (K, K) with
+    C[i, j] = number of images of true class i predicted as j."""
+    y_true = np.array([0, 0, 1, 2, 2, 2, 1, 0])
+    y_pred = np.array([0, 1, 1, 2, 0, 2, 1, 0])
+    k = 4                                                 # class 3 never appears
+    expected = np.zeros((k, k), dtype=int)
+    for t, p in zip(y_true, y_pred):
+        expected[t, p] += 1
+    out = np.asarray(_call(fn, y_true.copy(), y_pred.copy(), k))
+    if out.shape != (k, k):
+        raise ExerciseError(
+            f"expected shape (K, K) = {(k, k)} for num_classes={k}, got {out.shape}; a class "
+            "that never occurs still gets a row and a column")
+    if np.array_equal(out, expected.T):
+        raise ExerciseError("rows and columns are swapped: row i is the TRUE class, column j "
+                            "the predicted one")
+    if np.allclose(out, expected / expected.sum(axis=1, keepdims=True).clip(1)):
+        raise ExerciseError("you normalized the rows: return the counts")
+    if not np.array_equal(out, expected):
+        raise ExerciseError(f"expected {expected.tolist()}, got {out.tolist()}")
+    report_ok("confusion matrix: row = true class, column = predicted class")

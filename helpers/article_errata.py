@@ -1,0 +1,197 @@
+"""The article's NumPy method, re-implemented in our own code, bugs included.
+
+Notebook 06 uses this module to *measure* what each bug of the article's code
+does, against numerical gradients. Nothing here is meant for training: the
+course's networks live in ``helpers.nets``. Every bug is a switch, so each one
+can be turned on alone and its effect measured alone.
+
+The article's layout (kept here on purpose, it is part of the story)::
+
+    X  (28, 28, N)   the image stack transposed with ``.T``: X[:, :, k] is image k
+                     *transposed* (rows and columns swapped)
+    f  (k, k, F)     filters, drawn as (F, k, k) and transposed, so f[:, :, i]
+                     is filter i transposed
+    patches (N, P, k, k), P = n*n, n = 28 - k + 1: patch p = r*n + c is the
+                     window at row r, column c of X[:, :, img]
+    z1, a1 (N, F, P) convolution output and its sigmoid, filter-major
+    a1f (N, F*P)     flattened: feature d = i*P + p (filter-major)
+    wo (F*P, 1)      dense weights, uniform in [0, 1)
+    zr (N,)          a1f @ wo; then standardized over the batch:
+    z2 (N,)          (zr - mean(zr)) / std(zr)
+    o  (N,)          sigmoid(z2)
+    E                sum_n (y_n - o_n)^2 / 2  (or the mean)
+
+The article's backward pass, with its switches (True = the article's bug):
+
+    delta = -(y - o) * o * (1 - o)                        dE/dz2 per image
+      ignore_standardization: use delta as dE/dzr (drops the 1/std and the
+                              batch-mean terms of the standardization)
+    dense gradient = a1f^T delta                          (F*P,), summed over images
+    filter gradient:
+      g = delta_n * wo                                    dE/da1f per image (N, F*P)
+      skip_sigmoid_derivative: forget the factor a1 (1 - a1) (computed, never used)
+      mean_before_product:    average g over the images *first*, then correlate
+                              that one map with every image (product of means
+                              instead of the mean of products)
+      layout_bug:             read the filter-major (F*P,) vector as (n, n, F),
+                              position-major, like ``np.resize(g, (n, n, F))``
+      grad[:, :, i] = mean_img  sum_{r,c} X[r+a, c+b, img] * map[r, c, i]
+"""
+
+import numpy as np
+
+from .layers import sigmoid
+
+__all__ = [
+    "BUG_SWITCHES", "stack_transpose", "binarize_in_place", "binarize",
+    "init_article", "patches", "forward", "head", "error",
+    "dense_gradient", "filter_gradient", "cosine", "relative_error",
+]
+
+BUG_SWITCHES = ("ignore_standardization", "skip_sigmoid_derivative",
+                "mean_before_product", "layout_bug")
+
+
+def stack_transpose(x):
+    """The article's ``X = x.T`` on an (N, 28, 28) stack: shape (28, 28, N) and every
+    image transposed, X[:, :, k] == x[k].T (a view, no copy)."""
+    return np.asarray(x).T
+
+
+def binarize_in_place(y):
+    """The article's binarization: overwrite y[i] with 1 if y[i] > 4 else 0, in place.
+
+    Returns y itself. If y is a view (``y = y_train[:200]``), the array it views
+    changes too; run it twice and every label becomes 0 (0 and 1 are both <= 4).
+    """
+    for i in range(len(y)):
+        y[i] = 1 if y[i] > 4 else 0
+    return y
+
+
+def binarize(y):
+    """Our fix: a new int64 array, 1 where the digit is > 4, the input untouched."""
+    return (np.asarray(y) > 4).astype(np.int64)
+
+
+def init_article(num_filters=3, kernel_size=5, image_size=28, seed=0, init="uniform"):
+    """Filters f (k, k, F) and dense weights wo (F*n*n, 1), as the article draws them.
+
+    init="uniform": uniform [0, 1) like the article (f drawn as (F, k, k) then ``.T``);
+    init="scaled": Glorot uniform (signed, small) to keep the sigmoids out of saturation.
+    """
+    rng = np.random.default_rng(seed)
+    n = image_size - kernel_size + 1
+    d = num_filters * n * n
+    if init == "uniform":
+        f = rng.uniform(size=(num_filters, kernel_size, kernel_size)).T
+        wo = rng.uniform(size=(d, 1))
+    elif init == "scaled":
+        l1 = np.sqrt(6 / (kernel_size ** 2 * (1 + num_filters)))
+        f = rng.uniform(-l1, l1, size=(num_filters, kernel_size, kernel_size)).T
+        wo = rng.uniform(-np.sqrt(6 / (d + 1)), np.sqrt(6 / (d + 1)), size=(d, 1))
+    else:
+        raise ValueError(f"init must be 'uniform' or 'scaled', got {init!r}")
+    return np.ascontiguousarray(f), wo
+
+
+def patches(X, k):
+    """Every k x k window of every image of X (H, W, N): (N, P, k, k), P = n*n,
+    patch p = r*n + c at row r, column c of X[:, :, img] (a copy, as the article's list)."""
+    h, w, _ = X.shape
+    view = np.lib.stride_tricks.sliding_window_view(X, (k, k), axis=(0, 1))  # (n, n, N, k, k)
+    n_r, n_c = h - k + 1, w - k + 1
+    return np.ascontiguousarray(view.transpose(2, 0, 1, 3, 4)).reshape(X.shape[2], n_r * n_c, k, k)
+
+
+def head(a1f, wo, standardize=True):
+    """The dense part: zr = a1f @ wo (N,), z2 standardized over the batch if asked,
+    o = sigmoid(z2). Returns (zr, z2, o)."""
+    zr = (a1f @ wo)[:, 0]
+    z2 = (zr - zr.mean()) / zr.std() if standardize else zr
+    return zr, z2, sigmoid(z2)
+
+
+def forward(f, wo, X, standardize=True):
+    """The article's forward pass. f (k, k, F), wo (F*P, 1), X (H, W, N).
+
+    Returns a dict with patches (N, P, k, k), z1 and a1 (N, F, P), a1f (N, F*P),
+    zr, z2, o (N,).
+    """
+    k = f.shape[0]
+    pt = patches(X, k)
+    z1 = np.einsum("npab,abf->nfp", pt, f, optimize=True)
+    a1 = sigmoid(z1)
+    a1f = a1.reshape(a1.shape[0], -1)
+    zr, z2, o = head(a1f, wo, standardize)
+    return {"patches": pt, "z1": z1, "a1": a1, "a1f": a1f, "zr": zr, "z2": z2, "o": o,
+            "standardize": standardize}
+
+
+def error(o, y, reduction="sum"):
+    """E = sum (or mean) over images of (y - o)^2 / 2."""
+    e = (np.asarray(y, dtype=np.float64) - o) ** 2 / 2
+    if reduction == "sum":
+        return float(e.sum())
+    if reduction == "mean":
+        return float(e.mean())
+    raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+
+
+def _delta(cache, y, ignore_standardization):
+    """dE/dzr (N,) for E summed over images; the article stops at dE/dz2."""
+    o = cache["o"]
+    delta = -(np.asarray(y, dtype=np.float64) - o) * o * (1 - o)        # dE/dz2
+    if ignore_standardization or not cache["standardize"]:
+        return delta
+    # Backward of z2 = (zr - mean) / std, std over the batch (population):
+    # dzr = (delta - mean(delta) - z2 * mean(delta * z2)) / std
+    z2, zr = cache["z2"], cache["zr"]
+    return (delta - delta.mean() - z2 * np.mean(delta * z2)) / zr.std()
+
+
+def dense_gradient(cache, y, *, ignore_standardization=True):
+    """The article's dE/dwo (F*P, 1) = a1f^T delta, summed over the images.
+
+    With ignore_standardization=False the standardization is backpropagated and
+    the result is the exact gradient of E summed over images.
+    """
+    return cache["a1f"].T @ _delta(cache, y, ignore_standardization)[:, None]
+
+
+def filter_gradient(cache, wo, y, *, ignore_standardization=True, skip_sigmoid_derivative=True,
+                    mean_before_product=True, layout_bug=True):
+    """The article's filter update direction (k, k, F), averaged over the images.
+
+    With every switch False this is the exact gradient of E averaged over the
+    images (the article divides the filter update by N but not the dense one).
+    """
+    pt, a1f, a1 = cache["patches"], cache["a1f"], cache["a1"]
+    n_img, n_filt, n_pos = a1.shape
+    side = int(round(np.sqrt(n_pos)))
+    delta = _delta(cache, y, ignore_standardization)
+    g = delta[:, None] * wo[:, 0][None, :]                      # dE/da1f, (N, F*P)
+    if not skip_sigmoid_derivative:
+        g = g * a1f * (1 - a1f)                                 # dE/dz1
+    if mean_before_product:
+        g = g.mean(axis=0, keepdims=True)                       # one map for every image
+    if layout_bug:
+        maps = g.reshape(len(g), side * side, n_filt)           # read as (position, filter)
+    else:
+        maps = g.reshape(len(g), n_filt, n_pos).transpose(0, 2, 1)
+    maps = np.broadcast_to(maps, (n_img, n_pos, n_filt))        # (N, P, F)
+    # grad[a, b, i] = mean_img sum_p patch[img, p, a, b] * map[img, p, i]
+    return np.einsum("npab,npf->abf", pt, maps, optimize=True) / n_img
+
+
+def cosine(a, b):
+    """Cosine of the angle between two gradients, flattened: 1 same direction,
+    0 unrelated, -1 opposite (a step along a then climbs the error)."""
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def relative_error(a, b):
+    """||a - b|| / (||a|| + ||b||): 0 equal, 1 when unrelated or opposite in sign."""
+    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))

@@ -1,0 +1,116 @@
+"""helpers.checks.training: each check accepts a right answer and rejects the usual wrong ones
+with a message that says what is wrong."""
+
+import numpy as np
+import pytest
+
+from helpers.checks import ExerciseError
+from helpers.checks.training import (check_binarize, check_confusion_matrix, check_fix_layout,
+                                     check_sgd_step)
+
+
+def wrong(check, answer, match):
+    with pytest.raises(ExerciseError, match=match):
+        check(answer)
+
+
+# ---------------------------------------------------------------- binarize
+
+def test_binarize_right_answers(capsys):
+    check_binarize(lambda y: (y > 4).astype(int))
+    check_binarize(lambda y: np.asarray(y) >= 5)
+    assert "Correct" in capsys.readouterr().out
+
+
+def in_place(y):
+    for i in range(len(y)):
+        y[i] = 1 if y[i] > 4 else 0
+    return y
+
+
+def test_binarize_wrong_answers():
+    wrong(check_binarize, in_place, "changed the labels")
+    wrong(check_binarize, lambda y: (y >= 4).astype(int), "4 came out as 1")
+    wrong(check_binarize, lambda y: (y <= 4).astype(int), "swapped")
+    wrong(check_binarize, lambda y: (y > 4).astype(float), "integer")
+    wrong(check_binarize, lambda y: (y > 4)[:5].astype(int), "shape")
+    wrong(check_binarize, lambda y: (y > 6).astype(int), "expected")
+    wrong(check_binarize, lambda y: 1 / 0, "ZeroDivisionError")
+
+
+def test_binarize_catches_an_answer_that_changes_on_a_second_call():
+    calls = []
+
+    def flaky(y):
+        calls.append(1)
+        out = (y > 4).astype(int)
+        return out if len(calls) == 1 else out * 0
+    wrong(check_binarize, flaky, "second call")
+
+
+# ---------------------------------------------------------------- layout
+
+def test_fix_layout_right_answer(capsys):
+    check_fix_layout(lambda g, f, n: g.reshape(f, n, n))
+    assert "Correct" in capsys.readouterr().out
+
+
+def test_fix_layout_wrong_answers():
+    wrong(check_fix_layout, lambda g, f, n: np.resize(g, (n, n, f)), "article's layout")
+    wrong(check_fix_layout, lambda g, f, n: g.reshape(n, n, f).transpose(2, 0, 1), "position-major")
+    wrong(check_fix_layout, lambda g, f, n: g.reshape(f, n, n).transpose(0, 2, 1), "transposed")
+    wrong(check_fix_layout, lambda g, f, n: g.reshape(f, n * n), "shape")
+    wrong(check_fix_layout, lambda g, f, n: -g.reshape(f, n, n), "maps\\[0\\]")
+
+
+# ---------------------------------------------------------------- sgd step
+
+def test_sgd_step_right_answer(capsys):
+    check_sgd_step(lambda p, g, lr: {k: p[k] - lr * g[k] for k in p})
+    assert "Correct" in capsys.readouterr().out
+
+
+def in_place_step(p, g, lr):
+    for k in p:
+        p[k] -= lr * g[k]
+    return p
+
+
+def test_sgd_step_wrong_answers():
+    wrong(check_sgd_step, in_place_step, "in place")
+    wrong(check_sgd_step, lambda p, g, lr: {k: p[k] + lr * g[k] for k in p}, "up the gradient")
+    wrong(check_sgd_step, lambda p, g, lr: {k: p[k] - g[k] for k in p}, "learning rate")
+    wrong(check_sgd_step, lambda p, g, lr: {"w1": p["w1"] - lr * g["w1"]}, "keys")
+    wrong(check_sgd_step, lambda p, g, lr: [p[k] - lr * g[k] for k in p], "dict")
+    wrong(check_sgd_step, lambda p, g, lr: {k: p[k] - lr * lr * g[k] for k in p}, "expected")
+
+
+def test_sgd_step_catches_modified_gradients():
+    def spoil(p, g, lr):
+        g["b1"] *= 2
+        return {k: p[k] - lr * g[k] for k in p}
+    wrong(check_sgd_step, spoil, "modified grads")
+
+
+# ---------------------------------------------------------------- confusion matrix
+
+def loop_confusion(t, p, k):
+    c = np.zeros((k, k), dtype=int)
+    for a, b in zip(t, p):
+        c[a, b] += 1
+    return c
+
+
+def test_confusion_matrix_right_answers(capsys):
+    check_confusion_matrix(loop_confusion)
+    check_confusion_matrix(lambda t, p, k: np.bincount(t * k + p, minlength=k * k).reshape(k, k))
+    assert "Correct" in capsys.readouterr().out
+
+
+def test_confusion_matrix_wrong_answers():
+    wrong(check_confusion_matrix, lambda t, p, k: loop_confusion(t, p, k).T, "swapped")
+    wrong(check_confusion_matrix,
+          lambda t, p, k: loop_confusion(t, p, k) / loop_confusion(t, p, k).sum(1, keepdims=True).clip(1),
+          "normalized")
+    wrong(check_confusion_matrix, lambda t, p, k: loop_confusion(t, p, 3), "never occurs")
+    wrong(check_confusion_matrix, lambda t, p, k: loop_confusion(p, p, k), "expected")
