@@ -201,6 +201,19 @@ def test_backward_matches_numerical_gradient(case):
     check_backward_numerically(case)
 
 
+@fixed
+def test_backward_can_skip_dx(case):
+    # compute_dx=False (for a first layer, whose input is the data) must change
+    # nothing but dx, which it leaves out.
+    x, w, b, dout = case.arrays()
+    _, cache = conv2d_forward(x, w, b, stride=case.stride, padding=case.padding)
+    dx, dw, db = conv2d_backward(dout, cache, compute_dx=False)
+    _, dw_full, db_full = conv2d_backward(dout, cache)
+    assert dx is None
+    np.testing.assert_array_equal(dw, dw_full)
+    np.testing.assert_array_equal(db, db_full)
+
+
 def test_backward_rows_a_window_never_reaches_get_zero_gradient():
     # H = 8, KH = 3, stride 2: windows start at rows 0, 2, 4 and cover rows 0..6;
     # row 7 never enters the output (the floor in the size formula), so dx is 0 there.

@@ -421,6 +421,24 @@ def test_maxpool_tie_rule_by_hand():
     np.testing.assert_array_equal(dx[0, 0], expected)
 
 
+@pytest.mark.parametrize("size", [2, 3])
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_maxpool_non_overlapping_windows_with_ties(size, dtype):
+    # stride == size (the usual 2x2 / 2) has its own fast path in the kernel:
+    # same values, same tie rule, same dtype as the loop reference.
+    rng = np.random.default_rng(size)
+    x = rng.integers(0, 2, (2, 3, 3 * size + 1, 2 * size + 1)).astype(dtype)
+    out, cache = maxpool2d_forward(x, size, size)
+    assert out.shape == (2, 3, 3, 2) and out.dtype == dtype
+    close(out, maxpool_loops(x, size, size))
+    dout = rng.uniform(0.5, 1.5, out.shape).astype(dtype)
+    dx = maxpool2d_backward(dout, cache)
+    assert dx.dtype == dtype
+    np.testing.assert_allclose(dx, maxpool_backward_loops(x, dout, size, size), rtol=1e-6)
+    # The row and column that no window reaches get no gradient.
+    assert np.all(dx[:, :, -1, :] == 0) and np.all(dx[:, :, :, -1] == 0)
+
+
 def test_maxpool_overlapping_windows_add_up():
     # size 3, stride 1 on 4x4: the peak at (1, 1)... (2, 2) lies in all four windows.
     x = np.zeros((1, 1, 4, 4))
