@@ -35,13 +35,14 @@ notebooks: install
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 browser: install
-	env -u MPLBACKEND $(BIN)/python -m pytest -q -m browser tests
+	env -u MPLBACKEND $(BIN)/python -m pytest -q -rs -m browser tests
 
 # Unit tests first (fast, precise failures), then every notebook under nbval, then the browser tests.
 test: unit notebooks browser
 
 present: install
-	env -u MPLBACKEND $(BIN)/voila --no-browser --Voila.ip=127.0.0.1 present/index.ipynb
+	@echo "Presenter mode: open http://127.0.0.1:$${PRESENT_PORT:-8866}/voila/render/index.ipynb  (Ctrl+C stops it)"
+	env -u MPLBACKEND $(BIN)/voila present/ --no-browser --Voila.ip=127.0.0.1 --port=$${PRESENT_PORT:-8866} --Voila.port_retries=0
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py

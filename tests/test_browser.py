@@ -1,0 +1,480 @@
+"""The course in a real browser: every notebook in JupyterLab, every presenter page in Voila.
+
+Headless Chromium (Debian's /usr/bin/chromium, driven by Playwright) opens each
+notebook in a throwaway JupyterLab, runs all cells and checks that
+
+* every code cell ran and no cell shows an error (cells tagged raises-exception
+  are expected to raise and are left out),
+* the notebook displays at least one explorer, every widget renders, and
+* moving one of each explorer's controls (a slider by keyboard, a dropdown, a
+  toggle, a button) changes what the explorer displays: a new picture or new
+  numbers, which only the kernel's Python callback can produce.
+
+Then Voila serves present/ as ``make present`` does: the index links to every
+page, and every page loads without an error and reacts to its controls.
+
+The servers run on a temporary copy of notebooks/ and present/, and the tests
+assert that the repository's files are unchanged afterwards (the stored outputs
+belong to nbval). The browser is made offline (every host name but 127.0.0.1 is
+unresolvable). Screenshots go to tests/artifacts/ (git-ignored); with
+CNN_UPDATE_SCREENSHOTS=1 the README's screenshots in docs/screenshots/ are
+refreshed from the same run.
+
+Without Chromium these tests skip, saying how to install it; with the CI
+environment variable set, a missing browser is a failure.
+
+Run them alone with ``make browser`` (about 3 to 5 minutes).
+"""
+
+import ast
+import os
+import re
+import shutil
+import time
+from pathlib import Path
+
+import nbformat
+import pytest
+
+import browser_support as bs
+
+ROOT = bs.ROOT
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+PRESENT_PAGES = sorted((ROOT / "present").glob("[0-9][0-9]_*.ipynb"))
+EXPECTED_ERROR_TAGS = {"raises-exception", "nbval-raises-exception"}
+
+RUN_TIMEOUT = float(os.environ.get("CNN_BROWSER_RUN_TIMEOUT", "300"))   # s, one notebook's run-all
+REACT_TIMEOUT = 15.0          # s for an explorer to redraw after a control moved
+LAB_VIEWPORT = {"width": 1400, "height": 900}
+PRESENT_VIEWPORT = {"width": 1280, "height": 800}    # a common projector resolution
+
+# Screenshots shown in the README: (where, page stem) -> file in docs/screenshots/.
+README_SHOTS = {
+    ("lab", "01_convolution_by_hand"): "jupyterlab_sliding_window.png",
+    ("voila", "index"): "presenter_index.png",
+    ("voila", "01_convolution_by_hand"): "presenter_sliding_window.png",
+}
+UPDATE_SCREENSHOTS = os.environ.get("CNN_UPDATE_SCREENSHOTS") == "1"
+
+
+# ------------------------------------------------------------------------------------
+# Fixtures: one browser, one JupyterLab and one Voila for the whole session
+# ------------------------------------------------------------------------------------
+
+def _missing(what):
+    message = f"{what}. {bs.INSTALL_HINT}"
+    if os.environ.get("CI"):
+        pytest.fail(f"CI is set, so the browser tests must run: {message}", pytrace=False)
+    pytest.skip(message)
+
+
+@pytest.fixture(scope="session")
+def chromium_path():
+    path = bs.find_chromium()
+    if path is None:
+        _missing("No Chromium found (looked for CHROMIUM_PATH, "
+                 + ", ".join(bs.CHROMIUM_CANDIDATES) + " and `chromium` on PATH)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_path):
+    try:
+        from playwright.sync_api import sync_playwright
+    except ImportError:
+        _missing("The Python package playwright is not installed (run `make install`)")
+    playwright = sync_playwright().start()
+    try:
+        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True,
+                                              args=bs.CHROMIUM_ARGS)
+    except Exception as err:      # a broken or incompatible binary: same rule as a missing one
+        playwright.stop()
+        _missing(f"Chromium at {chromium_path} did not start ({str(err).splitlines()[0]})")
+    yield chromium
+    chromium.close()
+    playwright.stop()
+
+
+@pytest.fixture(scope="session")
+def site(tmp_path_factory):
+    """A temporary copy of the course that the servers serve, and their environment."""
+    tmp = tmp_path_factory.mktemp("browser")
+    bs.copy_course(tmp / "site")
+    return tmp / "site", tmp, bs.course_environment(tmp)
+
+
+@pytest.fixture(scope="session")
+def lab(site, browser):
+    root, tmp, env = site
+    server, base, token = bs.start_lab(root, tmp, env)
+    yield base, token, server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def voila(site, browser):
+    root, tmp, env = site
+    server, base = bs.start_voila(root / "present", tmp, env)
+    yield base, server
+    server.stop()
+
+
+class Watcher:
+    """Records what a page asked of the outside world and what went wrong in its JavaScript."""
+
+    def __init__(self, page):
+        self.external, self.page_errors = [], []
+        page.on("request", self._request)
+        page.on("pageerror", lambda err: self.page_errors.append(str(err)[:300]))
+
+    def _request(self, request):
+        url = request.url
+        if not re.match(r"^(https?|wss?)://127\.0\.0\.1[:/]", url) and not url.startswith(("data:", "blob:")):
+            self.external.append(url)
+
+    def unexpected_external(self):
+        return sorted({u for u in self.external if not u.startswith(bs.HARMLESS_EXTERNAL)})
+
+
+@pytest.fixture
+def lab_page(lab, browser):
+    base, token, server = lab
+    context = browser.new_context(viewport=LAB_VIEWPORT)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    watcher = Watcher(page)
+    yield page, watcher
+    context.close()
+    bs.shutdown_sessions(base, token)     # no kernels left running between notebooks
+
+
+@pytest.fixture
+def voila_page(voila, browser):
+    context = browser.new_context(viewport=PRESENT_VIEWPORT)
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    watcher = Watcher(page)
+    yield page, watcher
+    context.close()                       # Voila shuts the page's kernel down
+
+
+# ------------------------------------------------------------------------------------
+# Helpers
+# ------------------------------------------------------------------------------------
+
+def shot(target, where, stem, suffix=""):
+    """Save a screenshot of a page or element under tests/artifacts/<where>/ and, when
+    refreshing the README's pictures, copy the chosen ones to docs/screenshots/."""
+    folder = bs.ARTIFACTS / where
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{stem}{suffix}.png"
+    target.screenshot(path=str(path))
+    if UPDATE_SCREENSHOTS and not suffix and (where, stem) in README_SHOTS:
+        dest = ROOT / "docs" / "screenshots" / README_SHOTS[(where, stem)]
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(path, dest)
+    return path
+
+
+def signature(root):
+    return root.evaluate(f"(el) => ({bs.SIGNATURE_JS})([el, {bs.CONTROL_SELECTOR!r}])")
+
+
+def wait_changed(root, before, timeout):
+    """Poll the explorer's signature until it differs from ``before`` (True) or time runs out."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if signature(root)["hash"] != before["hash"]:
+            return True
+        root.page.wait_for_timeout(100)
+    return False
+
+
+def candidate_controls(root):
+    """(description, action) for the controls worth moving, most telling first."""
+    found = []
+    handles = root.locator(".noUi-target:not([disabled]) .noUi-handle")
+    for k in range(min(handles.count(), 2)):
+        handle = handles.nth(k)
+
+        def move(handle=handle):
+            now = float(handle.get_attribute("aria-valuenow") or 0)
+            top = float(handle.get_attribute("aria-valuemax") or now + 1)
+            handle.focus()
+            handle.press("ArrowLeft" if now >= top else "ArrowRight")
+
+        label = root.locator(".widget-slider").nth(k).locator(".widget-label").first.inner_text()
+        found.append((f"slider '{label.strip()}' (keyboard)", move))
+    selects = root.locator(".widget-dropdown select:not([disabled])")
+    for k in range(min(selects.count(), 1)):
+        select = selects.nth(k)
+
+        def choose(select=select):
+            values = select.evaluate("(s) => Array.from(s.options).map(o => o.value)")
+            current = select.input_value()
+            other = next((v for v in values if v != current), None)
+            if other is not None:
+                select.select_option(other)
+
+        found.append(("dropdown (select_option)", choose))
+    toggles = root.locator(".widget-toggle-buttons button:not(.mod-active):not([disabled])")
+    if toggles.count():
+        found.append(("toggle button (click)", toggles.first.click))
+    buttons = root.locator("button.widget-button:not([disabled])")
+    for k in range(min(buttons.count(), 2)):
+        found.append((f"button '{buttons.nth(k).inner_text().strip()}' (click)", buttons.nth(k).click))
+    boxes = root.locator(".widget-checkbox input:not([disabled])")
+    if boxes.count():
+        found.append(("checkbox (click)", boxes.first.click))
+    texts = root.locator(".widget-text input:not([disabled])")
+    if texts.count():
+        def retype(box=texts.first):
+            value = box.input_value()
+            try:
+                new = str(float(value) + 1)
+            except ValueError:
+                new = value + "x"
+            box.fill(new)
+            box.press("Enter")
+
+        found.append(("number box (type, Enter)", retype))
+    return found
+
+
+def exercise(root, label):
+    """Move controls of one explorer until its display changes; return what worked."""
+    root.scroll_into_view_if_needed()
+    tried = []
+    for description, action in candidate_controls(root):
+        before = signature(root)
+        action()
+        if wait_changed(root, before, REACT_TIMEOUT):
+            return description
+        tried.append(description)
+    pytest.fail(f"{label}: moving its controls changed nothing it displays within {REACT_TIMEOUT:.0f} s "
+                f"each (tried: {', '.join(tried) or 'no control found'}); "
+                f"shows: {signature(root)['text']!r}", pytrace=False)
+
+
+def explorers_in(page):
+    """Mark and describe every displayed widget (one per explorer), in page order."""
+    return page.evaluate(f"({bs.MARK_EXPLORERS_JS})([{bs.CONTROL_SELECTOR!r}])")
+
+
+def check_explorers(page, where, stem):
+    """Every widget rendered; each explorer with controls reacts; screenshots saved."""
+    failures = page.evaluate(bs.WIDGET_FAILURES_JS)
+    assert not failures, f"{stem}: widgets failed to render: {failures}"
+    found = explorers_in(page)
+    interactive = [e for e in found if e["controls"]]
+    assert interactive, (f"{stem}: no explorer with controls is displayed "
+                         f"(widget outputs: {[e['text'] for e in found]})")
+    worked = []
+    for e in interactive:
+        root = page.locator(f"[data-explorer-index='{e['index']}']")
+        worked.append(exercise(root, f"{stem}, explorer {e['index'] + 1} ({e['text'][:60]!r})"))
+        shot(root, where, stem, f"_explorer{e['index'] + 1}")
+    return interactive, worked
+
+
+def error_report(cells):
+    lines = []
+    for c in cells:
+        if set(c["tags"]) & EXPECTED_ERROR_TAGS:
+            continue
+        for text in c["errors"] + c["shown"]:
+            lines.append(f"cell {c['index']} ({c['source'][:60]!r}): {text.strip()[:400]}")
+    return lines
+
+
+# ------------------------------------------------------------------------------------
+# JupyterLab: every notebook
+# ------------------------------------------------------------------------------------
+
+@pytest.mark.browser
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_notebook_in_jupyterlab(notebook, lab, lab_page):
+    base, token, server = lab
+    page, watcher = lab_page
+    stem = notebook.stem
+    digest = bs.sha256(notebook)
+    page.goto(f"{base}/lab/tree/notebooks/{notebook.name}?token={token}&reset")
+    page.wait_for_function("window.jupyterapp !== undefined && window.jupyterapp.shell !== undefined")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
+    page.evaluate("window.jupyterapp.shell.collapseLeft()")       # more room for the notebook
+
+    run = page.evaluate(f"({bs.LAB_RUN_ALL_JS})([{int(RUN_TIMEOUT * 1000)}])")
+    cells = page.evaluate(bs.LAB_CELLS_JS)
+    errors = error_report(cells)
+    if errors or not run["ok"]:
+        shot(page, "lab", stem, "_FAILED")
+    assert not errors, f"{stem}: cells show errors:\n" + "\n".join(errors)
+    assert run["ok"], f"{stem}: {run['reason']}; server log:\n{server.log_tail(15)}"
+    not_run = [c["index"] for c in cells if c["type"] == "code" and c["count"] is None]
+    assert not not_run, f"{stem}: code cells {not_run} did not run"
+
+    expected = sum(c["widgets"] for c in cells)
+    assert expected, f"{stem}: no cell displays a widget; every notebook needs an explorer"
+    page.wait_for_function(
+        f"document.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child .jupyter-widgets').length > 0"
+        f" && !/Loading widget/.test(document.querySelector('.jp-Notebook').innerText)",
+        timeout=30_000)
+    interactive, worked = check_explorers(page, "lab", stem)
+    # The README picture: the first explorer with the code cell that made it.
+    page.locator(f"[data-explorer-index='{interactive[0]['index']}']").evaluate(
+        "(el) => el.closest('.jp-Cell').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    shot(page, "lab", stem)
+
+    assert not error_report(page.evaluate(bs.LAB_CELLS_JS)), f"{stem}: an interaction produced an error"
+    assert not watcher.unexpected_external(), f"{stem}: requests left the machine: {watcher.unexpected_external()}"
+    assert bs.sha256(notebook) == digest, f"{notebook} changed on disk during the browser run"
+    print(f"{stem}: ran in {run['seconds']:.1f} s; {len(interactive)} explorer(s) reacted to: {worked}")
+
+
+# ------------------------------------------------------------------------------------
+# Voila: presenter mode
+# ------------------------------------------------------------------------------------
+
+def load_voila(page, base, name):
+    page.goto(f"{base}/voila/render/{name}", wait_until="domcontentloaded", timeout=120_000)
+    page.wait_for_selector("body[data-voila] .jp-Cell", timeout=120_000)
+
+
+def voila_errors(page):
+    return [t.strip()[:400] for t in page.locator(
+        '.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]').all_inner_texts()
+        if re.search(r"Traceback|Error\b|error when executing", t)]
+
+
+@pytest.mark.browser
+def test_presenter_index_links_every_page(voila, voila_page):
+    base, server = voila
+    page, watcher = voila_page
+    digest = bs.sha256(ROOT / "present" / "index.ipynb")
+    load_voila(page, base, "index.ipynb")
+    assert not voila_errors(page), f"index: {voila_errors(page)}"
+    links = page.evaluate("() => Array.from(document.querySelectorAll('.jp-RenderedHTMLCommon a'))"
+                          ".map(a => a.getAttribute('href')).filter(h => h && !h.startsWith('#'))")
+    pages = [p.name for p in PRESENT_PAGES]
+    assert sorted(set(links)) == pages, f"the index links {links}, the pages are {pages}"
+    # The large font really applies (Voila only): the presenter CSS is active.
+    zoom = page.evaluate("getComputedStyle(document.body).zoom")
+    assert float(zoom) > 1.2, f"presenter styling is not applied (body zoom {zoom})"
+    shot(page, "voila", "index")
+    # A link opens its page under /voila/render/ (tree mode serves the whole folder).
+    page.locator(f".jp-RenderedHTMLCommon a[href='{pages[0]}']").first.click()
+    page.wait_for_url(f"**/voila/render/{pages[0]}", timeout=30_000)
+    page.wait_for_selector("body[data-voila] .jupyter-widgets", timeout=120_000)
+    assert not voila_errors(page), f"{pages[0]} opened from the index: {voila_errors(page)}"
+    assert not watcher.unexpected_external(), f"requests left the machine: {watcher.unexpected_external()}"
+    assert bs.sha256(ROOT / "present" / "index.ipynb") == digest
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("present_page", PRESENT_PAGES, ids=[p.stem for p in PRESENT_PAGES])
+def test_presenter_page(present_page, voila, voila_page):
+    base, server = voila
+    page, watcher = voila_page
+    stem = present_page.stem
+    digest = bs.sha256(present_page)
+    load_voila(page, base, present_page.name)
+    errors = voila_errors(page)
+    if errors:
+        shot(page, "voila", stem, "_FAILED")
+    assert not errors, f"{stem}: the page shows errors:\n" + "\n".join(errors)
+    n_code = len([c for c in nbformat.read(present_page, as_version=4).cells if c.cell_type == "code"])
+    page.wait_for_function(
+        "document.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child .jupyter-widgets').length > 0",
+        timeout=60_000)
+    # Code is hidden: Voila shows outputs only.
+    assert page.locator(".jp-CodeCell .jp-InputArea:visible").count() == 0, f"{stem}: code cells are visible"
+    interactive, worked = check_explorers(page, "voila", stem)
+    assert len(interactive) == n_code - 1, (f"{stem}: {n_code - 1} explorer cells but "
+                                            f"{len(interactive)} interactive explorers displayed")
+    # The README picture: the first explorer under its heading.
+    page.evaluate("document.querySelector('.jp-RenderedHTMLCommon h2').scrollIntoView({block: 'start'})")
+    page.wait_for_timeout(300)
+    shot(page, "voila", stem)
+    assert not voila_errors(page), f"{stem}: an interaction produced an error: {voila_errors(page)}"
+    assert not watcher.unexpected_external(), f"{stem}: requests left the machine: {watcher.unexpected_external()}"
+    assert bs.sha256(present_page) == digest
+    print(f"{stem}: {len(interactive)} explorer(s) reacted to: {worked}")
+
+
+# ------------------------------------------------------------------------------------
+# Presenter pages match the registry and the notebooks (no browser needed)
+# ------------------------------------------------------------------------------------
+
+def _load_present_tool():
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("present_tool", ROOT / "tools" / "present.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _explorer_functions():
+    """Names exported by helpers.explorers.<topic> modules (read from source, no import)."""
+    names = set()
+    for path in (ROOT / "helpers" / "explorers").glob("[a-z]*.py"):
+        tree = ast.parse(path.read_text())
+        for node in tree.body:
+            if isinstance(node, ast.FunctionDef) and not node.name.startswith("_"):
+                names.add(node.name)
+    return names
+
+
+def _called(source, candidates):
+    """Names from ``candidates`` that a cell's code calls."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return set()
+    names = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call):
+            func = node.func
+            name = func.id if isinstance(func, ast.Name) else getattr(func, "attr", None)
+            if name in candidates:
+                names.add(name)
+    return names
+
+
+def _shows_widget(cell):
+    return any("application/vnd.jupyter.widget-view+json" in out.get("data", {})
+               for out in cell.get("outputs", []))
+
+
+def test_presenter_pages_are_generated_from_the_registry():
+    tool = _load_present_tool()
+    pages, warnings = tool.build_pages()
+    stale = [name for name, nb in pages.items()
+             if not (ROOT / "present" / name).exists()
+             or (ROOT / "present" / name).read_text() != nbformat.writes(nb) + "\n"]
+    assert not stale, f"present/ is out of date for {stale}: run .venv/bin/python tools/present.py"
+    extra = sorted(p.name for p in (ROOT / "present").glob("*.ipynb") if p.name not in pages)
+    assert not extra, f"present/ holds pages not generated from present/pages.py: {extra}"
+    assert not warnings, "\n".join(warnings)
+
+
+@pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_presenter_page_shows_every_explorer_of_its_notebook(notebook):
+    functions = _explorer_functions()
+    page = ROOT / "present" / notebook.name
+    assert page.exists(), f"no presenter page for {notebook.name}: add it to present/pages.py"
+
+    # The notebook's stored outputs say which cells display a widget (an explorer);
+    # the page's cells (stored without outputs) only display explorers.
+    in_notebook, on_page = set(), set()
+    for cell in nbformat.read(notebook, as_version=4).cells:
+        if cell.cell_type == "code" and _shows_widget(cell):
+            in_notebook |= _called(cell.source, functions)
+    for cell in nbformat.read(page, as_version=4).cells:
+        if cell.cell_type == "code":
+            on_page |= _called(cell.source, functions)
+    assert in_notebook, (f"{notebook.name} displays no explorer from helpers.explorers "
+                         "(or is stored without outputs)")
+    missing = in_notebook - on_page
+    assert not missing, f"present/{page.name} lacks {sorted(missing)}, which {notebook.name} displays"
