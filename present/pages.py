@@ -47,7 +47,7 @@ PAGES = {
     "02_the_3x3_example": [
         Explorer(
             "The 3x3 example, one output at a time",
-            "Press 'next step': each output is the sum of four products.",
+            "Press 'next step' (or drag step k): each output is the sum of four products.",
             "import numpy as np\n"
             "from helpers.explorers.convolution import step_explorer\n"
             "\n"
@@ -117,7 +117,8 @@ PAGES = {
         ),
         Explorer(
             "Where a max-pool gradient goes",
-            "Compare one winner per window with 'every tie wins' on real strokes.",
+            "Switch the tie rule: with one winner per window, dx adds up to exactly the gradient "
+            "that arrived; with every tied maximum, it adds up to more.",
             "from helpers.explorers.pooling import maxpool_routing_explorer\n"
             "from presenter import digits\n"
             "\n"

@@ -29,7 +29,7 @@ ARTIFACTS = ROOT / "tests" / "artifacts"
 
 CHROMIUM_CANDIDATES = ("/usr/bin/chromium", "/usr/bin/chromium-browser")
 INSTALL_HINT = ("Chromium is needed for the browser tests: install it with "
-                "`sudo apt-get install -y chromium` (Debian/Ubuntu), or point CHROMIUM_PATH "
+                "`apt-get install -y chromium` (Debian/Ubuntu, as root or with sudo), or point CHROMIUM_PATH "
                 "at a Chromium/Chrome binary.")
 
 # No background traffic (updates, metrics, field trials), no GPU, shared memory on

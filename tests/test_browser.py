@@ -329,7 +329,9 @@ def test_notebook_in_jupyterlab(notebook, lab, lab_page):
     assert not error_report(page.evaluate(bs.LAB_CELLS_JS)), f"{stem}: an interaction produced an error"
     assert not watcher.unexpected_external(), f"{stem}: requests left the machine: {watcher.unexpected_external()}"
     assert bs.sha256(notebook) == digest, f"{notebook} changed on disk during the browser run"
-    print(f"{stem}: ran in {run['seconds']:.1f} s; {len(interactive)} explorer(s) reacted to: {worked}")
+    warned = [c["index"] for c in cells if c["stderr"] and not set(c["tags"]) & EXPECTED_ERROR_TAGS]
+    print(f"{stem}: ran in {run['seconds']:.1f} s; {len(interactive)} explorer(s) reacted to: {worked}"
+          + (f"; stderr output (warnings?) in cells {warned}" if warned else ""))
 
 
 # ------------------------------------------------------------------------------------
@@ -400,6 +402,26 @@ def test_presenter_page(present_page, voila, voila_page):
     assert not watcher.unexpected_external(), f"{stem}: requests left the machine: {watcher.unexpected_external()}"
     assert bs.sha256(present_page) == digest
     print(f"{stem}: {len(interactive)} explorer(s) reacted to: {worked}")
+
+
+@pytest.mark.browser
+def test_presenter_through_jupyter_server_as_on_binder(lab, lab_page):
+    """On Binder there is no `make present`: Voila's server extension serves the same
+    pages at /voila/render/present/index.ipynb (Binder: ?urlpath=voila/render/present/index.ipynb)."""
+    base, token, server = lab
+    page, watcher = lab_page
+    load_voila(page, base, f"present/index.ipynb?token={token}")
+    assert not voila_errors(page), f"index via the server extension: {voila_errors(page)}"
+    first = PRESENT_PAGES[0].name
+    page.locator(f".jp-RenderedHTMLCommon a[href='{first}']").first.click()
+    page.wait_for_url(f"**/voila/render/present/{first}", timeout=30_000)
+    page.wait_for_function(
+        "document.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child .jupyter-widgets').length > 0",
+        timeout=120_000)
+    assert not voila_errors(page), f"{first} via the server extension: {voila_errors(page)}"
+    found = [e for e in explorers_in(page) if e["controls"]]
+    assert found, f"{first} via the server extension shows no explorer"
+    exercise(page.locator(f"[data-explorer-index='{found[0]['index']}']"), f"{first} (server extension)")
 
 
 # ------------------------------------------------------------------------------------
