@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 
 from helpers.checks import ExerciseError
-from helpers.checks.training import (check_binarize, check_confusion_matrix, check_fix_layout,
+from helpers.checks.training import (check_binarize, check_fix_layout, check_majority_baseline,
                                      check_sgd_step)
 
 
@@ -92,25 +92,28 @@ def test_sgd_step_catches_modified_gradients():
     wrong(check_sgd_step, spoil, "modified grads")
 
 
-# ---------------------------------------------------------------- confusion matrix
+# ---------------------------------------------------------------- majority baseline
 
-def loop_confusion(t, p, k):
-    c = np.zeros((k, k), dtype=int)
-    for a, b in zip(t, p):
-        c[a, b] += 1
-    return c
-
-
-def test_confusion_matrix_right_answers(capsys):
-    check_confusion_matrix(loop_confusion)
-    check_confusion_matrix(lambda t, p, k: np.bincount(t * k + p, minlength=k * k).reshape(k, k))
+def test_majority_baseline_right_answers(capsys):
+    check_majority_baseline(lambda tr, te: np.mean(te == np.bincount(tr).argmax()))
+    check_majority_baseline(lambda tr, te: float(np.sum(te == np.argmax(np.bincount(tr)))) / len(te))
     assert "Correct" in capsys.readouterr().out
 
 
-def test_confusion_matrix_wrong_answers():
-    wrong(check_confusion_matrix, lambda t, p, k: loop_confusion(t, p, k).T, "swapped")
-    wrong(check_confusion_matrix,
-          lambda t, p, k: loop_confusion(t, p, k) / loop_confusion(t, p, k).sum(1, keepdims=True).clip(1),
-          "normalized")
-    wrong(check_confusion_matrix, lambda t, p, k: loop_confusion(t, p, 3), "never occurs")
-    wrong(check_confusion_matrix, lambda t, p, k: loop_confusion(p, p, k), "expected")
+def test_majority_baseline_wrong_answers():
+    wrong(check_majority_baseline, lambda tr, te: np.mean(te == np.bincount(te).argmax()), "test")
+    wrong(check_majority_baseline, lambda tr, te: np.bincount(tr).argmax(), "majority class itself")
+    wrong(check_majority_baseline, lambda tr, te: np.bincount(tr).max() / len(tr), "share")
+    wrong(check_majority_baseline, lambda tr, te: 100 * np.mean(te == np.bincount(tr).argmax()),
+          "percentage")
+    wrong(check_majority_baseline, lambda tr, te: np.bincount(te), "one number")
+    wrong(check_majority_baseline, lambda tr, te: np.mean(te == 0), "expected")
+
+
+def test_unanswered_exercises_say_so(capsys):
+    check_binarize(lambda y: None)
+    check_fix_layout(lambda g, f, n: None)
+    check_sgd_step(lambda p, g, lr: None)
+    check_majority_baseline(lambda tr, te: None)
+    out = capsys.readouterr().out
+    assert out.count("Not answered yet") == 4 and "Correct" not in out

@@ -1,16 +1,25 @@
 """Exercise checks for notebook 06 (training on MNIST, the article's errata).
 
+Each check prints "Correct: ..." for a right answer, "Not answered yet: ..."
+while the answer is still None, and raises ExerciseError saying what is wrong
+otherwise. They return None, so a notebook cell ending with a check shows no
+"Out" value.
+
     check_binarize(fn)          fn(y) -> 1 where the digit is > 4, else 0, y untouched
     check_fix_layout(fn)        fn(g, num_filters, side) -> (F, n, n) maps from a filter-major vector
     check_sgd_step(fn)          fn(params, grads, lr) -> new params dict, inputs untouched
-    check_confusion_matrix(fn)  fn(y_true, y_pred, num_classes) -> counts (K, K), row = true class
+    check_majority_baseline(fn) fn(y_train, y_test) -> accuracy of always answering y_train's majority
 """
 
 import numpy as np
 
 from ._common import ExerciseError, report_ok
 
-__all__ = ["check_binarize", "check_fix_layout", "check_sgd_step", "check_confusion_matrix"]
+__all__ = ["check_binarize", "check_fix_layout", "check_sgd_step", "check_majority_baseline"]
+
+
+def _not_answered(hint):
+    print(f"Not answered yet: {hint}")
 
 
 def _call(fn, *args):
@@ -30,7 +39,10 @@ def check_binarize(fn):
     original = labels.copy()
     base = np.concatenate([labels, labels])
     view = base[:10]                                     # like y = y_train[:200]
-    out = np.asarray(_call(fn, view))
+    out = _call(fn, view)
+    if out is None and np.array_equal(base[:10], original):
+        return _not_answered("make your function return the 0/1 labels")
+    out = np.asarray(out)
     if not np.array_equal(base[:10], original):
         raise ExerciseError(
             "your function changed the labels it was given (it wrote into the array, "
@@ -60,7 +72,10 @@ def check_fix_layout(fn):
     num_filters, side = 3, 4
     g = np.arange(num_filters * side * side, dtype=np.float64) * 1.5
     expected = g.reshape(num_filters, side, side)
-    out = np.asarray(_call(fn, g.copy(), num_filters, side))
+    out = _call(fn, g.copy(), num_filters, side)
+    if out is None:
+        return _not_answered("return the maps, an array of shape (F, n, n)")
+    out = np.asarray(out)
     if out.shape != expected.shape:
         if out.shape == (side, side, num_filters):
             raise ExerciseError(
@@ -87,6 +102,8 @@ def check_sgd_step(fn):
     before_p = {k: v.copy() for k, v in params.items()}
     before_g = {k: v.copy() for k, v in grads.items()}
     out = _call(fn, params, grads, lr)
+    if out is None and all(np.array_equal(params[k], before_p[k]) for k in params):
+        return _not_answered("return the dict of new parameters")
     if any(not np.array_equal(params[k], before_p[k]) for k in params):
         raise ExerciseError("your step modified params in place (e.g. with -=); return a new dict "
                             "so that checkpoints saved earlier keep their values")
@@ -109,25 +126,32 @@ def check_sgd_step(fn):
     report_ok("one step of gradient descent, p - lr * grad, inputs untouched")
 
 
-def check_confusion_matrix(fn):
-    """fn(y_true, y_pred, num_classes) must return integer counts C (K, K) with
-    C[i, j] = number of images of true class i predicted as j."""
-    y_true = np.array([0, 0, 1, 2, 2, 2, 1, 0])
-    y_pred = np.array([0, 1, 1, 2, 0, 2, 1, 0])
-    k = 4                                                 # class 3 never appears
-    expected = np.zeros((k, k), dtype=int)
-    for t, p in zip(y_true, y_pred):
-        expected[t, p] += 1
-    out = np.asarray(_call(fn, y_true.copy(), y_pred.copy(), k))
-    if out.shape != (k, k):
-        raise ExerciseError(
-            f"expected shape (K, K) = {(k, k)} for num_classes={k}, got {out.shape}; a class "
-            "that never occurs still gets a row and a column")
-    if np.array_equal(out, expected.T):
-        raise ExerciseError("rows and columns are swapped: row i is the TRUE class, column j "
-                            "the predicted one")
-    if np.allclose(out, expected / expected.sum(axis=1, keepdims=True).clip(1)):
-        raise ExerciseError("you normalized the rows: return the counts")
-    if not np.array_equal(out, expected):
-        raise ExerciseError(f"expected {expected.tolist()}, got {out.tolist()}")
-    report_ok("confusion matrix: row = true class, column = predicted class")
+def check_majority_baseline(fn):
+    """fn(y_train, y_test) must return the accuracy on y_test of always answering the
+    most frequent class of y_train (a float in [0, 1])."""
+    y_train = np.array([2, 2, 2, 0, 1, 2, 0, 1, 2, 1])   # class 2 is the training majority
+    y_test = np.array([1, 1, 1, 2, 0, 1, 2, 1])          # class 1 is the test majority
+    expected = 2 / 8
+    out = _call(fn, y_train.copy(), y_test.copy())
+    if out is None:
+        return _not_answered("return the baseline's accuracy, a number between 0 and 1")
+    try:
+        value = float(out)
+    except (TypeError, ValueError):
+        raise ExerciseError(f"expected one number (an accuracy), got {type(out).__name__} "
+                            f"{np.shape(out)}") from None
+    if np.isclose(value, 5 / 8):
+        raise ExerciseError("you took the most frequent class of the *test* labels: the baseline "
+                            "may only use what training sees, y_train")
+    if np.isclose(value, 2):
+        raise ExerciseError("you returned the majority class itself; return the accuracy of "
+                            "always answering it")
+    if np.isclose(value, 5 / 10):
+        raise ExerciseError("that is the majority's share of the training labels; measure it "
+                            "on y_test")
+    if np.isclose(value, 25.0):
+        raise ExerciseError("an accuracy is a fraction between 0 and 1, not a percentage")
+    if not np.isclose(value, expected):
+        raise ExerciseError(f"expected {expected} (class 2 is right for 2 of the 8 test labels), "
+                            f"got {value}")
+    report_ok("majority-class baseline measured on the held-out labels")
