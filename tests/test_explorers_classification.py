@@ -12,8 +12,8 @@ from matplotlib.figure import Figure  # noqa: E402
 
 from helpers import variants  # noqa: E402
 from helpers.explorers.classification import (  # noqa: E402
-    SWITCH_LABELS, confident_mistakes, confusion_explorer, draw_confusion, draw_gallery, lab_explorer, lab_table,
-    softmax_explorer,
+    SWITCH_LABELS, _draw_confusion, _draw_gallery, confident_mistakes, confusion_explorer,
+    lab_explorer, lab_table, softmax_explorer,
 )
 
 
@@ -73,7 +73,7 @@ def test_draw_confusion_writes_every_nonzero_count():
     C = np.array([[5, 1, 0], [0, 7, 2], [3, 0, 4]])
     fig = Figure()
     ax = fig.subplots()
-    draw_confusion(ax, C, "t")
+    _draw_confusion(ax, C, "t")
     texts = sorted(t.get_text() for t in ax.texts)
     assert texts == sorted(str(v) for v in C.ravel() if v)
     assert ax.get_xlabel() == "predicted class" and ax.get_ylabel() == "true class"
@@ -82,7 +82,7 @@ def test_draw_confusion_writes_every_nonzero_count():
 def test_draw_gallery_switches_off_unused_axes():
     fig = Figure()
     axes = fig.subplots(2, 3)
-    draw_gallery(axes, np.zeros((4, 28, 28)), [f"t{i}" for i in range(4)])
+    _draw_gallery(axes, np.zeros((4, 28, 28)), [f"t{i}" for i in range(4)])
     assert [ax.get_title() for ax in axes.ravel()] == ["t0", "t1", "t2", "t3", "", ""]
     assert len(axes.ravel()[0].images) == 1 and len(axes.ravel()[5].images) == 0
 

@@ -2,8 +2,6 @@
 
     softmax_explorer()                      four logits, a true class and a shift of all logits
                                             -> probabilities, the loss -log p_y, the gradient p - y
-    draw_confusion(ax, C)                   a confusion matrix as a labelled heat map
-    draw_gallery(axes, images, titles)      digits in a grid of axes, with titles
     confident_mistakes(y, probs, k)         the k wrong answers given with the highest probability
     confusion_explorer(images, y, probs)    pick a cell of the confusion matrix -> its digits
     lab_table(grid)                         the "what goes wrong" grid as a text table
@@ -11,7 +9,9 @@
 
 Every explorer returns one ipywidgets container and draws with matplotlib's Agg canvas
 into a ``widgets.Image`` (PNG), so it behaves the same in JupyterLab, in Voila and in a
-headless test. ``draw_*`` functions draw into axes the caller made (e.g. with pyplot).
+headless test. Static figures of confusion matrices and digits come from notebook 06's
+``helpers.explorers.training`` (``plot_confusion_matrix``, ``plot_digits``); the private
+``_draw_*`` helpers here draw into axes of a composite explorer figure.
 """
 
 import io
@@ -27,7 +27,7 @@ from ..variants import ARTICLE_CHOICES, CHOICES, FIXED_CHOICES, SATURATED_SLOPE,
 from ._style import CMAP_IMAGE, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider
 
 __all__ = [
-    "softmax_explorer", "draw_confusion", "draw_gallery", "confident_mistakes",
+    "softmax_explorer", "confident_mistakes",
     "confusion_explorer", "lab_table", "lab_explorer", "SWITCH_LABELS",
 ]
 
@@ -109,7 +109,7 @@ def softmax_explorer(logits=(1.0, 2.0, 3.0, 0.5), true_class=0):
 
 # ---------------------------------------------------------------- confusion matrix, gallery
 
-def draw_confusion(ax, C, title="confusion matrix", cmap="Blues"):
+def _draw_confusion(ax, C, title="confusion matrix", cmap="Blues"):
     """Draw counts C (K, K), C[i, j] = images of true class i predicted as j, on ax:
     a heat map with every count written in its cell (rows: true, columns: predicted)."""
     C = np.asarray(C)
@@ -128,7 +128,7 @@ def draw_confusion(ax, C, title="confusion matrix", cmap="Blues"):
     ax.set_title(title)
 
 
-def draw_gallery(axes, images, titles):
+def _draw_gallery(axes, images, titles):
     """Draw images (n, H, W) into the first n of ``axes`` (any shape), with titles;
     unused axes are switched off."""
     axes = np.ravel(axes)
@@ -198,13 +198,13 @@ def confusion_explorer(images, y_true, probs, max_images=15):
             fig = Figure(figsize=(FIGSIZE[0] + 5, 5.2), layout="constrained")
             left, right = fig.subfigures(1, 2, width_ratios=[1, 1.3])
             ax = left.subplots()
-            draw_confusion(ax, C)
+            _draw_confusion(ax, C)
             rows = range(k) if true_dd.value < 0 else [true_dd.value]
             cols = range(k) if pred_dd.value < 0 else [pred_dd.value]
             ax.add_patch(Rectangle((min(cols) - 0.5, min(rows) - 0.5), len(cols), len(rows),
                                    fill=False, edgecolor=_ORANGE, lw=3))
             axes = right.subplots(3, 5)
-            draw_gallery(axes, images[shown],
+            _draw_gallery(axes, images[shown],
                          [f"#{i}: {y_true[i]} -> {pred[i]}\np = {conf[i]:.2f}" for i in shown])
             image.value = _png(fig)
 
