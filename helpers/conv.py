@@ -124,10 +124,11 @@ def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
 
     Formula: out[n, f, i, j] = b[f] + sum_{c,p,q} x_pad[n, c, i*s+p, j*s+q] w[f, c, p, q].
 
-    Method (im2col): the patches are copied into a (C*KH*KW, N*OH*OW) matrix,
-    one strided block copy per kernel offset (p, q), channels first so each
-    copy moves whole image rows; then one matrix product with the filters,
-    reshaped to (F, C*KH*KW). The patch matrix is the size of one mini-batch's
+    Method (im2col, batch-major): each image's patches are copied into a
+    (C*KH*KW, OH*OW) matrix, one strided block copy per kernel offset (p, q) for
+    the whole batch (each copy moves whole rows); one batched matrix product with
+    the filters, reshaped to (F, C*KH*KW), gives (N, F, OH*OW): already the output
+    layout, no transpose. The patch matrices are the size of one mini-batch's
     patches: call this on mini-batches, not on a whole data set.
     """
     x, w, b, stride, padding = _check_conv_args(x, w, b, stride, padding)
@@ -135,18 +136,17 @@ def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
     n_filters, _, kh, kw = w.shape
     oh = conv_output_size(height, kh, padding, stride)
     ow = conv_output_size(width, kw, padding, stride)
-    x_pad = _pad(x, padding).transpose(1, 0, 2, 3)         # (C, N, H+2p, W+2p), a view
-    cols = np.empty((channels, kh, kw, n_images, oh, ow), dtype=x.dtype)
+    x_pad = _pad(x, padding)
+    cols = np.empty((n_images, channels, kh, kw, oh, ow), dtype=x.dtype)
     for p in range(kh):
         for q in range(kw):
-            cols[:, p, q] = x_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride]
-    cols = cols.reshape(channels * kh * kw, n_images * oh * ow)
-    out = w.reshape(n_filters, channels * kh * kw) @ cols   # (F, N*OH*OW)
+            cols[:, :, p, q] = x_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride]
+    cols = cols.reshape(n_images, channels * kh * kw, oh * ow)
+    out = np.matmul(w.reshape(n_filters, channels * kh * kw), cols)   # (N, F, OH*OW)
     if b is not None:
         out += b[:, None]
-    out = out.reshape(n_filters, n_images, oh, ow).transpose(1, 0, 2, 3)
     cache = (x.shape, cols, w, b is not None, stride, padding)
-    return np.ascontiguousarray(out), cache
+    return out.reshape(n_images, n_filters, oh, ow), cache
 
 
 def conv2d_backward(dout, cache, *, compute_dx=True):
@@ -173,19 +173,20 @@ def conv2d_backward(dout, cache, *, compute_dx=True):
     check_shape("dout", dout, (n_images, n_filters, oh, ow), "(N, F, OH, OW)")
     dout = dout.astype(w.dtype, copy=False)
 
-    dout_mat = dout.transpose(1, 0, 2, 3).reshape(n_filters, n_images * oh * ow)
-    dw = (dout_mat @ cols.T).reshape(w.shape)
-    db = dout_mat.sum(axis=1) if has_bias else None
+    dout_mat = dout.reshape(n_images, n_filters, oh * ow)
+    # dw: one (F, OH*OW) @ (OH*OW, C*KH*KW) product per image, summed over the images
+    dw = np.matmul(dout_mat, cols.transpose(0, 2, 1)).sum(axis=0).reshape(w.shape)
+    db = dout_mat.sum(axis=(0, 2)) if has_bias else None
     if not compute_dx:
         return None, dw, db
 
-    dcols = (w.reshape(n_filters, -1).T @ dout_mat).reshape(channels, kh, kw, n_images, oh, ow)
-    dx_pad = np.zeros((channels, n_images, height + 2 * padding, width + 2 * padding),
+    dcols = np.matmul(w.reshape(n_filters, -1).T, dout_mat)          # (N, C*KH*KW, OH*OW)
+    dcols = dcols.reshape(n_images, channels, kh, kw, oh, ow)
+    dx_pad = np.zeros((n_images, channels, height + 2 * padding, width + 2 * padding),
                       dtype=w.dtype)
-    # One strided add per kernel offset (KH*KW of them) instead of one per output pixel;
-    # channels first, so each add moves whole rows of a contiguous block.
+    # One strided add per kernel offset (KH*KW of them) instead of one per output pixel.
     for p in range(kh):
         for q in range(kw):
-            dx_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] += dcols[:, p, q]
-    dx = dx_pad[:, :, padding:padding + height, padding:padding + width].transpose(1, 0, 2, 3)
+            dx_pad[:, :, p:p + stride * oh:stride, q:q + stride * ow:stride] += dcols[:, :, p, q]
+    dx = dx_pad[:, :, padding:padding + height, padding:padding + width]
     return np.ascontiguousarray(dx), dw, db
