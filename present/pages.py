@@ -3,7 +3,11 @@
 ``PAGES`` maps a notebook's file stem (``notebooks/<stem>.ipynb``) to its explorers,
 in the order the notebook shows them. Each explorer is a heading, one line saying
 what to try, and the code that builds it: imports plus one call, the same call the
-notebook makes, so that the page shows exactly the notebook's explorer.
+notebook makes, so that the page shows the notebook's explorer.
+
+``PREPARE`` holds, for the pages whose explorers need trained networks, the code
+that trains them when the page opens: the notebook's own training calls, on the
+bundled data (offline), without its progress bars and live plots.
 
 After editing this file, regenerate the pages:
 
@@ -23,6 +27,52 @@ class Explorer(NamedTuple):
     hint: str
     code: str
 
+
+PREPARE = {
+    "06_full_mnist_training": (
+        "from helpers.data import load_mnist\n"
+        "from helpers.nets import ARTICLE_NET, IMPROVED_CNN, init_article_net, init_improved_cnn\n"
+        "from helpers.train import adam, fit, predict, spaced_steps\n"
+        "\n"
+        "# notebook 06's two runs: 600 steps of 64 digits each\n"
+        "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
+        "STEPS, BATCH, SEED = 600, 64, 0\n"
+        "params_a, hist_a = fit(ARTICLE_NET, init_article_net(10, init=\"scaled\", bias=True, seed=SEED),\n"
+        "                       x_train, y_train, optimizer=adam(3e-3), batch_size=BATCH, epochs=100,\n"
+        "                       max_steps=STEPS, seed=SEED, progress=False)\n"
+        "params_c, hist_c = fit(IMPROVED_CNN, init_improved_cnn(seed=SEED), x_train, y_train,\n"
+        "                       optimizer=adam(2e-3), batch_size=BATCH, epochs=100, max_steps=STEPS,\n"
+        "                       seed=SEED, checkpoint_steps=spaced_steps(STEPS, 16), progress=False)\n"
+        "pred_c = predict(IMPROVED_CNN, params_c, x_test)"
+    ),
+    "08_ten_digits": (
+        "from helpers import nets, train, variants\n"
+        "from helpers.data import load_mnist\n"
+        "from helpers.layers import softmax\n"
+        "\n"
+        "# notebook 08's improved CNN (3 epochs) and its lab of 32 variants of the article's net\n"
+        "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
+        "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(seed=0), x_train, y_train,\n"
+        "                          loss=\"softmax_cross_entropy\", optimizer=train.adam(2e-3),\n"
+        "                          batch_size=64, epochs=3, seed=0, progress=False)\n"
+        "probs_cnn = softmax(train.predict_logits(nets.IMPROVED_CNN, cnn_params, x_test))\n"
+        "grid = variants.variant_grid(x_train[:200], y_train[:200], steps=25, lr=0.1, seed=0,\n"
+        "                             x_val=x_test[:500], y_val=y_test[:500])"
+    ),
+    "09_fashion_mnist": (
+        "import numpy as np\n"
+        "from helpers import nets, train\n"
+        "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
+        "\n"
+        "# notebook 09's improved CNN: one epoch on 10,000 clothes\n"
+        "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
+        "subset = np.random.default_rng(0).permutation(len(x_train))[:10_000]\n"
+        "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(10, seed=0),\n"
+        "                          x_train[subset], y_train[subset], optimizer=train.adam(2e-3),\n"
+        "                          batch_size=32, epochs=1, seed=0, progress=False)\n"
+        "cnn_pred = train.predict(nets.IMPROVED_CNN, cnn_params, x_test)"
+    ),
+}
 
 PAGES = {
     "01_convolution_by_hand": [
@@ -106,6 +156,52 @@ PAGES = {
             "backward_stepper()",
         ),
     ],
+    "06_full_mnist_training": [
+        Explorer(
+            "What the article's stack_transpose feeds the network",
+            "Pick an image: the network sees its transpose, the digit mirrored along the diagonal.",
+            "from helpers.explorers.training import transpose_explorer\n"
+            "\n"
+            "transpose_explorer(x_train[:20])",
+        ),
+        Explorer(
+            "Reading a flat gradient as filter maps",
+            "Switch the reading between (F, n, n) and (n, n, F): read position-major, "
+            "the map of one filter mixes all filters.",
+            "from helpers.explorers.training import layout_explorer\n"
+            "\n"
+            "layout_explorer()",
+        ),
+        Explorer(
+            "The digits the improved CNN gets wrong",
+            "Choose a true class: each title reads true -> predicted.",
+            "from helpers.explorers.training import misclassified_gallery\n"
+            "\n"
+            "misclassified_gallery(x_test, y_test, pred_c)",
+        ),
+        Explorer(
+            "Feature maps of the improved CNN",
+            "Pick a digit: its first-layer filters and the maps they produce.",
+            "from helpers.explorers.training import feature_map_explorer\n"
+            "\n"
+            "feature_map_explorer(params_c, x_test[:50], kind=\"cnn\")",
+        ),
+        Explorer(
+            "Feature maps of the article's network",
+            "The same digits through the article's three 5x5 filters and the sigmoid.",
+            "from helpers.explorers.training import feature_map_explorer\n"
+            "\n"
+            "feature_map_explorer(params_a, x_test[:50], kind=\"article\")",
+        ),
+        Explorer(
+            "Time machine: the CNN during training",
+            "Drag the step back to 0 and forward again: filters, predictions and loss at "
+            "each saved checkpoint.",
+            "from helpers.explorers.training import time_machine\n"
+            "\n"
+            "time_machine(IMPROVED_CNN, hist_c, x_test[:8], y_test[:8], x_test[:500], y_test[:500])",
+        ),
+    ],
     "07_padding_stride_pooling": [
         Explorer(
             "Padding, stride and pooling on a digit",
@@ -123,6 +219,46 @@ PAGES = {
             "from presenter import digits\n"
             "\n"
             "maxpool_routing_explorer(digits(10))",
+        ),
+    ],
+    "08_ten_digits": [
+        Explorer(
+            "Softmax, its gradient p - y, and overflow",
+            "Move the logits, then the shift c: p does not change, but the naive formula "
+            "overflows from about c = 710.",
+            "from helpers.explorers.classification import softmax_explorer\n"
+            "\n"
+            "softmax_explorer()",
+        ),
+        Explorer(
+            "Which digits the CNN confuses",
+            "Choose a true and a predicted class: the digits in that cell of the confusion matrix.",
+            "from helpers.explorers.classification import confusion_explorer\n"
+            "\n"
+            "confusion_explorer(x_test, y_test, probs_cnn)",
+        ),
+        Explorer(
+            "The lab: the article's choices, one switch at a time",
+            "Flip one choice at a time, or all of them: loss curve, gradients, saturation, accuracy.",
+            "from helpers.explorers.classification import lab_explorer\n"
+            "\n"
+            "lab_explorer(grid)",
+        ),
+    ],
+    "09_fashion_mnist": [
+        Explorer(
+            "Browse the ten classes of clothes",
+            "Pick a class and page through its images.",
+            "from helpers.explorers.fashion import class_browser\n"
+            "\n"
+            "class_browser(x_train, y_train, CLASSES)",
+        ),
+        Explorer(
+            "Which clothes the CNN confuses",
+            "Choose a true and a predicted class by name: how many test images, and which.",
+            "from helpers.explorers.fashion import confusion_explorer\n"
+            "\n"
+            "confusion_explorer(x_test, y_test, cnn_pred, CLASSES)",
         ),
     ],
 }

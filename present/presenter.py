@@ -5,10 +5,18 @@ this folder, so ``import presenter`` finds this module. Nothing here is used by 
 notebooks themselves.
 """
 
-from functools import lru_cache
+import os
 
-import numpy as np
-from IPython.display import HTML, display
+# One BLAS thread, as notebooks 08 and 09 explain: the networks multiply many small
+# matrices, and on a shared two-core machine extra BLAS threads make training several
+# times slower. It only takes effect before NumPy is first imported, so it comes first
+# (a fresh Voila kernel has not imported NumPy yet).
+os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
+
+from functools import lru_cache  # noqa: E402
+
+import numpy as np  # noqa: E402
+from IPython.display import HTML, display  # noqa: E402
 
 # Only applies under Voila (its <body> carries data-voila): opened in JupyterLab, a
 # page keeps JupyterLab's own look. zoom scales text, controls and pictures alike,

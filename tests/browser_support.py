@@ -112,6 +112,9 @@ def course_environment(tmp):
     env.setdefault("KERAS_BACKEND", "jax")
     env.setdefault("JAX_PLATFORMS", "cpu")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    # One BLAS thread (notebook 08 explains why): small matrix products on a shared
+    # machine run several times slower with more; it changes speed, not results.
+    env.setdefault("OPENBLAS_NUM_THREADS", "1")
     labconfig = tmp / "config" / "labconfig"
     labconfig.mkdir(parents=True, exist_ok=True)
     (labconfig / "default_setting_overrides.json").write_text(json.dumps(LAB_SETTINGS, indent=1))

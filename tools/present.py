@@ -24,12 +24,12 @@ KERNELSPEC = {"name": "python3", "display_name": "Python 3 (ipykernel)", "langua
 SETUP = "import presenter\n\npresenter.setup()   # projector styling"
 
 
-def load_registry():
-    """present/pages.py's PAGES, loaded by path (present/ is not a package)."""
+def load_registry(with_prepare=False):
+    """present/pages.py's PAGES (and PREPARE), loaded by path (present/ is not a package)."""
     spec = importlib.util.spec_from_file_location("present_pages", PRESENT / "pages.py")
     module = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(module)
-    return module.PAGES
+    return (module.PAGES, module.PREPARE) if with_prepare else module.PAGES
 
 
 def notebook_title(path):
@@ -59,14 +59,16 @@ def _notebook(stem, cells):
     return nb
 
 
-def build_pages(registry=None):
+def build_pages():
     """{filename: notebook} for the index and every page; and a list of warnings."""
-    registry = load_registry() if registry is None else registry
+    registry, prepare = load_registry(with_prepare=True)
     notebooks = {p.stem: p for p in sorted(NOTEBOOKS.glob("[0-9][0-9]_*.ipynb"))}
     warnings = [f"notebooks/{stem}.ipynb has no presenter entry in present/pages.py"
                 for stem in notebooks if stem not in registry]
     warnings += [f"present/pages.py has an entry for {stem}, but notebooks/{stem}.ipynb does not exist"
                  for stem in registry if stem not in notebooks]
+    warnings += [f"present/pages.py: PREPARE has {stem}, which PAGES lacks"
+                 for stem in prepare if stem not in registry]
     stems = [stem for stem in notebooks if stem in registry]
     titles = {stem: notebook_title(notebooks[stem]) for stem in stems}
     pages = {}
@@ -77,6 +79,8 @@ def build_pages(registry=None):
         if k + 1 < len(stems):
             links.append(f"[{titles[stems[k + 1]]} &rarr;]({stems[k + 1]}.ipynb)")
         cells = [("md", f"# {titles[stem]}\n\n" + " &nbsp;|&nbsp; ".join(links)), ("code", SETUP)]
+        if stem in prepare:
+            cells.append(("code", prepare[stem]))
         for explorer in registry[stem]:
             cells.append(("md", f"## {explorer.heading}\n\n{explorer.hint}"))
             cells.append(("code", explorer.code))
