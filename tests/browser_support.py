@@ -302,7 +302,19 @@ async ([timeoutMs]) => {
   const timer = sleep(Math.max(deadline - Date.now(), 1000)).then(() => 'timeout');
   const result = await Promise.race([run, timer]);
   if (result === 'timeout') return {ok: false, reason: 'run-all did not finish within ' + timeoutMs / 1000 + ' s'};
-  return {ok: result !== false, reason: result === false ? 'run-all stopped at an error' : '',
+  // run-all may resolve as soon as a cell raises while later cells still run: wait
+  // until no cell is running and the kernel is idle.
+  const busy = () => panel.content.widgets.some(c => c.model.type === 'code' && c.model.executionState === 'running')
+    || panel.sessionContext.session.kernel.status !== 'idle';
+  let quiet = 0;
+  while (quiet < 3) {
+    if (Date.now() > deadline) return {ok: false, reason: 'cells still running after ' + timeoutMs / 1000 + ' s'};
+    quiet = busy() ? 0 : quiet + 1;
+    await sleep(100);
+  }
+  // run-all resolves to false when any cell raised, including cells tagged
+  // raises-exception; the test reads the errors cell by cell instead.
+  return {ok: true, raised: result === false, reason: '',
           seconds: (Date.now() - started) / 1000, path: panel.context.path};
 }
 """
@@ -355,3 +367,42 @@ WIDGET_FAILURES_JS = """
   .filter(t => /^(Error displaying widget|Loading widget\\.\\.\\.)/.test(t.trim()))
   .map(t => t.trim().slice(0, 200))
 """
+
+
+# ------------------------------------------------------------------------------------
+# Notebooks that the checks must reject (and one they must accept)
+# ------------------------------------------------------------------------------------
+
+_LIVE = ("import ipywidgets as w\n"
+         "s = w.IntSlider(value=1, max=5, description='n')\n"
+         "out = w.HTML('n squared = 1')\n"
+         "s.observe(lambda change: setattr(out, 'value', f\"n squared = {change['new'] ** 2}\"), names='value')\n"
+         "w.VBox([s, out])")
+
+# name -> (regex the failure message must match, or None for "must pass"; code cells)
+SELFTEST_NOTEBOOKS = {
+    "a_good": (None, ["import warnings\nwarnings.warn('only a warning')",
+                      ("1 / 0", ["raises-exception"]), _LIVE]),
+    "b_error": (r"NameError", [_LIVE, "undefined_name"]),
+    "c_explorer_never_redraws": (r"changed nothing", [_LIVE.replace("s.observe", "# s.observe")]),
+    "d_callback_raises": (r"changed nothing", [_LIVE.replace(
+        "lambda change: setattr(out, 'value', f\"n squared = {change['new'] ** 2}\")",
+        "lambda change: 1 / 0")]),
+    "e_no_widget": (r"no cell displays a widget", ["print('no explorer here')"]),
+}
+
+
+def write_selftest_notebooks(folder):
+    import nbformat
+
+    folder.mkdir(parents=True, exist_ok=True)
+    for name, (_, cells) in SELFTEST_NOTEBOOKS.items():
+        nb = nbformat.v4.new_notebook()
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nb.cells.append(nbformat.v4.new_markdown_cell(f"# self-test: {name}"))
+        for cell in cells:
+            source, tags = (cell, []) if isinstance(cell, str) else cell
+            nb.cells.append(nbformat.v4.new_code_cell(source, metadata={"tags": tags} if tags else {}))
+        path = folder / f"{name}.ipynb"
+        if not path.exists():
+            nbformat.write(nb, path)

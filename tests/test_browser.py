@@ -317,12 +317,16 @@ def error_report(cells):
 @pytest.mark.browser
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_notebook_in_jupyterlab(notebook, site, lab, lab_page):
+    check_in_lab(lab, lab_page, f"notebooks/{notebook.name}", notebook, site[0] / "notebooks" / notebook.name)
+
+
+def check_in_lab(lab, lab_page, rel_path, repo_file, served, where="lab"):
+    """Open ``rel_path`` (relative to the served site) in JupyterLab, run all, check it."""
     base, token, server = lab
     page, watcher = lab_page
-    stem = notebook.stem
-    served = site[0] / "notebooks" / notebook.name
-    before = fingerprints(notebook, served)
-    page.goto(f"{base}/lab/tree/notebooks/{notebook.name}?token={token}&reset")
+    stem = Path(rel_path).stem
+    before = fingerprints(repo_file, served)
+    page.goto(f"{base}/lab/tree/{rel_path}?token={token}&reset")
     page.wait_for_function("window.jupyterapp !== undefined && window.jupyterapp.shell !== undefined")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
     page.evaluate("window.jupyterapp.shell.collapseLeft()")       # more room for the notebook
@@ -331,7 +335,7 @@ def test_notebook_in_jupyterlab(notebook, site, lab, lab_page):
     cells = page.evaluate(bs.LAB_CELLS_JS)
     errors = error_report(cells)
     if errors or not run["ok"]:
-        shot(page, "lab", stem, "_FAILED")
+        shot(page, where, stem, "_FAILED")
     assert not errors, f"{stem}: cells show errors:\n" + "\n".join(errors)
     assert run["ok"], f"{stem}: {run['reason']}; server log:\n{server.log_tail(15)}"
     not_run = [c["index"] for c in cells if c["type"] == "code" and c["count"] is None]
@@ -343,19 +347,39 @@ def test_notebook_in_jupyterlab(notebook, site, lab, lab_page):
         f"document.querySelectorAll('.jp-Cell-outputArea > .jp-OutputArea-child .jupyter-widgets').length > 0"
         f" && !/Loading widget/.test(document.querySelector('.jp-Notebook').innerText)",
         timeout=30_000)
-    interactive, worked = check_explorers(page, "lab", stem)
+    interactive, worked = check_explorers(page, where, stem)
     # The README picture: the first explorer with the code cell that made it.
     page.locator(f"[data-explorer-index='{interactive[0]['index']}']").evaluate(
         "(el) => el.closest('.jp-Cell').scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
-    shot(page, "lab", stem)
+    shot(page, where, stem)
 
     assert not error_report(page.evaluate(bs.LAB_CELLS_JS)), f"{stem}: an interaction produced an error"
     assert not watcher.unexpected_external(), f"{stem}: requests left the machine: {watcher.unexpected_external()}"
-    assert_not_written(notebook, served, before)
+    assert_not_written(repo_file, served, before)
     warned = [c["index"] for c in cells if c["stderr"] and not set(c["tags"]) & EXPECTED_ERROR_TAGS]
     print(f"{stem}: ran in {run['seconds']:.1f} s; {len(interactive)} explorer(s) reacted to: {worked}"
           + (f"; stderr output (warnings?) in cells {warned}" if warned else ""))
+
+
+@pytest.mark.browser
+@pytest.mark.skipif(os.environ.get("CNN_BROWSER_SELFTEST") != "1",
+                    reason="checks the checks (about a minute): set CNN_BROWSER_SELFTEST=1")
+@pytest.mark.parametrize("case", sorted(bs.SELFTEST_NOTEBOOKS))
+def test_the_lab_checks_catch_broken_notebooks(case, site, lab, lab_page):
+    """Small notebooks, written into the served copy only: a good one passes; one with
+    an error, one whose explorer never redraws, one whose callback raises and one
+    without any widget each fail, with a message that says why."""
+    folder = site[0] / "selftest"
+    bs.write_selftest_notebooks(folder)
+    served = folder / f"{case}.ipynb"
+    expected = bs.SELFTEST_NOTEBOOKS[case][0]
+    if expected is None:
+        check_in_lab(lab, lab_page, f"selftest/{case}.ipynb", served, served, where="selftest")
+        return
+    with pytest.raises((AssertionError, pytest.fail.Exception)) as caught:
+        check_in_lab(lab, lab_page, f"selftest/{case}.ipynb", served, served, where="selftest")
+    assert re.search(expected, str(caught.value)), f"{case}: failed for another reason: {caught.value}"
 
 
 # ------------------------------------------------------------------------------------
