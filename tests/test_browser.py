@@ -177,6 +177,13 @@ def shot(target, where, stem, suffix=""):
     return path
 
 
+def clear_shots(where, stem):
+    """Forget the screenshots an earlier run took of this page."""
+    for path in (bs.ARTIFACTS / where).glob(f"{stem}*.png"):
+        if path.stem == stem or path.stem.startswith(f"{stem}_"):
+            path.unlink()
+
+
 def signature(root):
     return root.evaluate(f"(el) => ({bs.SIGNATURE_JS})([el, {bs.CONTROL_SELECTOR!r}])")
 
@@ -274,7 +281,13 @@ def check_explorers(page, where, stem):
     for e in interactive:
         root = page.locator(f"[data-explorer-index='{e['index']}']")
         worked.append(exercise(root, f"{stem}, explorer {e['index'] + 1} ({e['text'][:60]!r})"))
-        shot(root, where, stem, f"_explorer{e['index'] + 1}")
+        if where == "voila":
+            # Element clips are off under the presenter's CSS zoom: take the viewport
+            # with the explorer scrolled to its top instead.
+            root.evaluate("(el) => el.scrollIntoView({block: 'start'})")
+            shot(page, where, stem, f"_explorer{e['index'] + 1}")
+        else:
+            shot(root, where, stem, f"_explorer{e['index'] + 1}")
     return interactive, worked
 
 
@@ -326,6 +339,7 @@ def check_in_lab(lab, lab_page, rel_path, repo_file, served, where="lab"):
     page, watcher = lab_page
     stem = Path(rel_path).stem
     before = fingerprints(repo_file, served)
+    clear_shots(where, stem)
     page.goto(f"{base}/lab/tree/{rel_path}?token={token}&reset")
     page.wait_for_function("window.jupyterapp !== undefined && window.jupyterapp.shell !== undefined")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60_000)
@@ -430,6 +444,7 @@ def test_presenter_page(present_page, site, voila, voila_page):
     stem = present_page.stem
     served = site[0] / "present" / present_page.name
     before = fingerprints(present_page, served)
+    clear_shots("voila", stem)
     load_voila(page, base, present_page.name)
     errors = voila_errors(page)
     if errors:
