@@ -244,7 +244,8 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     x_val, y_val: evaluated (in mini-batches of eval_batch_size) every eval_every
         steps and at the end of every epoch.
     callback(history, params): called after every evaluation (every eval_every
-        steps, or once per epoch when eval_every is None), e.g. to redraw a live plot.
+        steps, or once per epoch when eval_every is None), e.g. to redraw a live plot;
+        eval_every=1 without x_val calls it after every step, evaluating nothing.
     checkpoint_steps: steps after which to store a copy of the parameters in
         history.checkpoints (0 = before the first update).
     progress: show a ``tqdm.auto`` progress bar with the running loss.
