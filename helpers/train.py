@@ -197,6 +197,8 @@ class History:
     val_step, val_loss, val_accuracy: on (x_val, y_val), after those steps.
     checkpoints: {step: params} copies saved at the requested steps (0 = initial).
     seconds: wall-clock training time (evaluation and callbacks excluded).
+    opt_state: the optimizer's state after the last step; pass it to the next
+        ``fit(..., opt_state=...)`` to continue, e.g. with a smaller learning rate.
     """
 
     step: list = field(default_factory=list)
@@ -210,6 +212,7 @@ class History:
     val_accuracy: list = field(default_factory=list)
     checkpoints: dict = field(default_factory=dict)
     seconds: float = 0.0
+    opt_state: object = None
 
 
 def _batch_accuracy(z, y):
@@ -231,7 +234,7 @@ def train_step(net, params, opt_state, optimizer, xb, yb, loss="softmax_cross_en
 def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batch_size=64,
         epochs=1, max_steps=None, seed=0, x_val=None, y_val=None, eval_every=None,
         eval_batch_size=500, callback=None, checkpoint_steps=(), progress=True,
-        dtype=np.float32):
+        dtype=np.float32, opt_state=None):
     """Train ``net`` by mini-batch gradient descent; returns (params, history).
 
     net: a ``helpers.nets.Network``; params: its initial parameters (not modified).
@@ -249,6 +252,8 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     checkpoint_steps: steps after which to store a copy of the parameters in
         history.checkpoints (0 = before the first update).
     progress: show a ``tqdm.auto`` progress bar with the running loss.
+    opt_state: the optimizer state to start from (``history.opt_state`` of an
+        earlier run, same optimizer type); None starts fresh with optimizer.init.
     """
     optimizer = _optimizer(optimizer)
     if loss not in LOSSES:
@@ -262,7 +267,7 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
     checkpoint_steps = set(int(s) for s in checkpoint_steps)
     params = {k: np.asarray(v, dtype=dtype) for k, v in params.items()}
-    opt_state = optimizer.init(params)
+    opt_state = optimizer.init(params) if opt_state is None else opt_state
     history = History()
     rng = np.random.default_rng(seed)
     has_val = x_val is not None and y_val is not None
@@ -317,6 +322,7 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     finally:
         if bar is not None:
             bar.close()
+    history.opt_state = opt_state
     return params, history
 
 

@@ -183,3 +183,21 @@ def test_confusion_matrix_and_majority_baseline():
     np.testing.assert_array_equal(c, [[1, 1, 0], [0, 1, 0], [1, 0, 2]])
     assert train.confusion_matrix([1], [0]).shape == (2, 2)
     assert train.majority_baseline([0, 1, 1, 1], [1, 0]) == (1, 0.5)
+
+
+def test_fit_continues_from_an_optimizer_state():
+    # A second run started from the first run's state keeps Adam's moments and step count.
+    x, y = tiny_data(50)
+    kwargs = dict(optimizer=train.adam(0.01), batch_size=10, epochs=1, seed=4, progress=False)
+    p3, h3 = train.fit(nets.IMPROVED_CNN, tiny_cnn(), x, y, max_steps=3, **kwargs)
+    assert h3.opt_state["t"] == 3
+    m_before = {k: v.copy() for k, v in h3.opt_state["m"].items()}
+    p_more, h_more = train.fit(nets.IMPROVED_CNN, p3, x, y, opt_state=h3.opt_state,
+                               max_steps=2, **kwargs)
+    assert h_more.opt_state["t"] == 5
+    assert all(np.array_equal(m_before[k], h3.opt_state["m"][k]) for k in m_before)  # pure
+    # one step from the saved state differs from one step of a fresh Adam
+    p_fresh, _ = train.fit(nets.IMPROVED_CNN, p3, x, y, max_steps=1, **kwargs)
+    p_cont, _ = train.fit(nets.IMPROVED_CNN, p3, x, y, opt_state=h3.opt_state, max_steps=1,
+                          **kwargs)
+    assert not np.allclose(p_fresh["W3"], p_cont["W3"])
