@@ -567,7 +567,9 @@ def test_presenter_pages_are_generated_from_the_registry():
     assert not stale, f"present/ is out of date for {stale}: run .venv/bin/python tools/present.py"
     extra = sorted(p.name for p in (ROOT / "present").glob("*.ipynb") if p.name not in pages)
     assert not extra, f"present/ holds pages not generated from present/pages.py: {extra}"
-    assert not warnings, "\n".join(warnings)
+    # (a notebook without an entry fails test_presenter_page_shows_every_explorer_of_its_notebook)
+    orphans = [w for w in warnings if "has no presenter entry" not in w]
+    assert not orphans, "\n".join(orphans)
 
 
 @pytest.mark.parametrize("notebook", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
