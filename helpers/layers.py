@@ -103,7 +103,8 @@ def relu_backward(dout, z):
     z = _float_array("z", z)
     dout = _float_array("dout", dout)
     check_shape("dout", dout, z.shape, "the shape of z")
-    return (dout * (z > 0)).astype(z.dtype, copy=False)     # one pass, no np.where
+    # np.where, not dout * (z > 0): an inf or a negative dout times False would give nan or -0.0
+    return np.where(z > 0, dout, 0).astype(z.dtype, copy=False)
 
 
 def softmax(z, axis=-1):
@@ -205,7 +206,8 @@ def _maxpool_disjoint_backward(dout, cache):
     dx = np.zeros(x_shape, dtype=dtype)
     for k in range(size * size):
         p, q = divmod(k, size)
-        np.multiply(dout, masks[k], out=dx[:, :, p:p + size * oh:size, q:q + size * ow:size])
+        # copy where the mask is set (dx is 0 elsewhere): no -0.0 from dout * False
+        np.copyto(dx[:, :, p:p + size * oh:size, q:q + size * ow:size], dout, where=masks[k])
     return dx
 
 
