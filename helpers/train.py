@@ -38,7 +38,7 @@ from .nets import copy_params, prepare_images
 
 __all__ = [
     "LOSSES", "loss_and_grad",
-    "Optimizer", "sgd", "adam", "sgd_step", "adam_init", "adam_step",
+    "Optimizer", "sgd", "adam", "sgd_step", "adam_init", "adam_step", "linear_decay",
     "minibatches", "History", "fit", "train_step",
     "predict_logits", "predict", "accuracy", "evaluate", "confusion_matrix",
     "majority_baseline", "spaced_steps",
@@ -96,15 +96,19 @@ def sgd(lr=0.1, momentum=0.0):
     """Gradient descent, optionally with momentum (velocity v = momentum * v - lr * g; p += v).
 
     momentum 0 is the article's update: new = old - learning_rate * gradient.
+    lr: a number, or a schedule lr(t) of the step count t = 1, 2, ...
     """
     def init(params):
-        return {k: np.zeros_like(p) for k, p in params.items()} if momentum else {}
+        state = {k: np.zeros_like(p) for k, p in params.items()} if momentum else {}
+        return {"t": 0, "velocity": state}
 
     def update(params, grads, state):
+        t = state["t"] + 1
+        rate = _rate(lr, t)
         if not momentum:
-            return sgd_step(params, grads, lr), state
-        velocity = {k: momentum * state[k] - lr * grads[k] for k in params}
-        return {k: p + velocity[k] for k, p in params.items()}, velocity
+            return sgd_step(params, grads, rate), {"t": t, "velocity": {}}
+        velocity = {k: momentum * state["velocity"][k] - rate * grads[k] for k in params}
+        return {k: p + velocity[k] for k, p in params.items()}, {"t": t, "velocity": velocity}
 
     return Optimizer(f"sgd(lr={lr}, momentum={momentum})", init, update)
 
@@ -116,14 +120,30 @@ def adam_init(params):
             "v": {k: np.zeros_like(p) for k, p in params.items()}}
 
 
+def _rate(lr, t):
+    """The learning rate at step t (1-based): lr itself, or lr(t) for a schedule."""
+    return float(lr(t)) if callable(lr) else lr
+
+
+def linear_decay(lr, total_steps, final=0.0):
+    """A schedule for ``sgd``/``adam``: lr at step 1, falling linearly to ``final`` at
+    step total_steps (and staying there). Large early steps, fine late ones."""
+    def schedule(t):
+        frac = min(max(t - 1, 0) / max(total_steps - 1, 1), 1.0)
+        return lr + (final - lr) * frac
+    return schedule
+
+
 def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     """One Adam update (Kingma & Ba; eps as in Keras), returning (new_params, new_state).
 
         m = b1 m + (1 - b1) g          v = b2 v + (1 - b2) g^2
         p = p - lr * sqrt(1 - b2^t) / (1 - b1^t) * m / (sqrt(v) + eps)
+
+    lr: a number, or a schedule lr(t) of the step count t = 1, 2, ... (see linear_decay).
     """
     t = state["t"] + 1
-    step = lr * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
+    step = _rate(lr, t) * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
     new_params, m_new, v_new = {}, {}, {}
     for k, p in params.items():
         g = grads[k]
@@ -135,7 +155,8 @@ def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
 
 
 def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
-    """Adam with Keras' defaults (lr 1e-3, betas 0.9/0.999, eps 1e-7)."""
+    """Adam with Keras' defaults (lr 1e-3, betas 0.9/0.999, eps 1e-7); lr may be a
+    schedule lr(t), e.g. ``adam(linear_decay(2e-3, total_steps))``."""
     return Optimizer(f"adam(lr={lr})", adam_init,
                      lambda params, grads, state: adam_step(params, grads, state, lr,
                                                             beta1, beta2, eps))

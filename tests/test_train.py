@@ -201,3 +201,22 @@ def test_fit_continues_from_an_optimizer_state():
     p_cont, _ = train.fit(nets.IMPROVED_CNN, p3, x, y, opt_state=h3.opt_state, max_steps=1,
                           **kwargs)
     assert not np.allclose(p_fresh["W3"], p_cont["W3"])
+
+
+def test_learning_rate_schedules():
+    schedule = train.linear_decay(0.1, 11, final=0.0)
+    assert schedule(1) == pytest.approx(0.1) and schedule(6) == pytest.approx(0.05)
+    assert schedule(11) == pytest.approx(0.0) and schedule(50) == pytest.approx(0.0)
+    p = {"w": np.array([1.0])}
+    g = {"w": np.array([1.0])}
+    opt = train.sgd(lambda t: 0.1 * t)                   # rate 0.1 then 0.2
+    s = opt.init(p)
+    p, s = opt.update(p, g, s)
+    p, s = opt.update(p, g, s)
+    np.testing.assert_allclose(p["w"], [1.0 - 0.1 - 0.2])
+    # Adam with a constant schedule equals Adam with the constant
+    q = {"w": np.array([1.0, -2.0])}
+    gq = {"w": np.array([0.3, 0.1])}
+    a, _ = train.adam_step(q, gq, train.adam_init(q), lr=lambda t: 0.01)
+    b, _ = train.adam_step(q, gq, train.adam_init(q), lr=0.01)
+    np.testing.assert_array_equal(a["w"], b["w"])
