@@ -72,6 +72,16 @@ PREPARE = {
         "                          batch_size=32, epochs=1, seed=0, progress=False)\n"
         "cnn_pred = train.predict(nets.IMPROVED_CNN, cnn_params, x_test)"
     ),
+    "10_the_same_network_in_keras": (
+        "from helpers import nets, train\n"
+        "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
+        "\n"
+        "# notebook 10's trained article network: 100 steps of 64 clothes\n"
+        "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
+        "params = nets.init_article_net(10, init=\"scaled\", bias=True, seed=0)\n"
+        "trained, _ = train.fit(nets.ARTICLE_NET, params, x_train[:6400], y_train[:6400],\n"
+        "                       optimizer=train.adam(5e-3), batch_size=64, seed=0, progress=False)"
+    ),
 }
 
 PAGES = {
@@ -259,6 +269,16 @@ PAGES = {
             "from helpers.explorers.fashion import confusion_explorer\n"
             "\n"
             "confusion_explorer(x_test, y_test, cnn_pred, CLASSES)",
+        ),
+    ],
+    "10_the_same_network_in_keras": [
+        Explorer(
+            "Copying our weights into Keras",
+            "Toggle how the kernel and the dense rows are copied: only the transposed kernel with "
+            "permuted rows (or a channels-first model) gives our network's logits.",
+            "from helpers.explorers.frameworks import weight_copy_explorer\n"
+            "\n"
+            "weight_copy_explorer(x_test[:12], trained, CLASSES)",
         ),
     ],
 }
