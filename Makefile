@@ -29,7 +29,7 @@ lab: install
 # Tests never download data: with no MNIST cache they use the bundled set.
 # Two pytest workers on two cores: one BLAS thread each (oversubscribing made training 10x slower).
 unit: install
-	CNN_COURSE_OFFLINE=1 $(BIN)/python -m pytest -q -n 2 -m "not browser" tests
+	CNN_COURSE_OFFLINE=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -m "not browser" tests
 
 notebooks: install
 	env -u MPLBACKEND CNN_COURSE_OFFLINE=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 --dist loadfile -p no:randomly --nbval --nbval-current-env \
