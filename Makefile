@@ -36,7 +36,7 @@ notebooks: install
 		--nbval-sanitize-with tests/nbval_sanitize.cfg notebooks
 
 browser: install
-	env -u MPLBACKEND $(BIN)/python -m pytest -q -rs -m browser tests
+	env -u MPLBACKEND $(BIN)/python -m pytest -q -rs -n 2 -m browser tests
 
 # Unit tests first (fast, precise failures), then every notebook under nbval, then the browser tests.
 test: unit notebooks browser

@@ -23,7 +23,8 @@ refreshed from the same run.
 Without Chromium these tests skip, saying how to install it; with the CI
 environment variable set, a missing browser is a failure.
 
-Run them alone with ``make browser`` (about 3 to 5 minutes).
+Run them alone with ``make browser`` (two pytest-xdist workers, each with its own
+servers and browser; about 4 to 5 minutes on two busy cores).
 """
 
 import ast
@@ -163,13 +164,13 @@ def voila_page(voila, browser):
 # Helpers
 # ------------------------------------------------------------------------------------
 
-def shot(target, where, stem, suffix=""):
+def shot(target, where, stem, suffix="", **options):
     """Save a screenshot of a page or element under tests/artifacts/<where>/ and, when
     refreshing the README's pictures, copy the chosen ones to docs/screenshots/."""
     folder = bs.ARTIFACTS / where
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / f"{stem}{suffix}.png"
-    target.screenshot(path=str(path))
+    target.screenshot(path=str(path), **options)
     if UPDATE_SCREENSHOTS and not suffix and (where, stem) in README_SHOTS:
         dest = ROOT / "docs" / "screenshots" / README_SHOTS[(where, stem)]
         dest.parent.mkdir(parents=True, exist_ok=True)
@@ -426,7 +427,7 @@ def test_presenter_index_links_every_page(site, voila, voila_page):
     # The large font really applies (Voila only): the presenter CSS is active.
     zoom = page.evaluate("getComputedStyle(document.body).zoom")
     assert float(zoom) > 1.2, f"presenter styling is not applied (body zoom {zoom})"
-    shot(page, "voila", "index")
+    shot(page, "voila", "index", full_page=True)
     # A link opens its page under /voila/render/ (tree mode serves the whole folder).
     page.locator(f".jp-RenderedHTMLCommon a[href='{pages[0]}']").first.click()
     page.wait_for_url(f"**/voila/render/{pages[0]}", timeout=30_000)
