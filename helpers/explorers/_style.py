@@ -16,3 +16,6 @@ def slider(cls=widgets.IntSlider, **kwargs):
     kwargs.setdefault("style", CONTROL_STYLE)
     kwargs.setdefault("continuous_update", False)
     return cls(**kwargs)
+
+# ToggleButtons: size each button to its label (the default width cuts long labels off).
+TOGGLE_STYLE = {**CONTROL_STYLE, "button_width": "auto"}

@@ -26,7 +26,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from ..conv import conv2d_backward, conv2d_forward
 from ..layers import dense_backward, dense_forward, sigmoid, sigmoid_backward
 from ..losses import half_squared_error
-from ._style import CONTROL_STYLE, FONT_SIZE, slider
+from ._style import CONTROL_STYLE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = [
     "descend", "step_factor", "gradient_descent_explorer",
@@ -105,7 +105,7 @@ def gradient_descent_explorer(a_min=1.0, a_start=4.0, lr=0.4, steps=8):
     steps_slider = slider(value=steps, min=1, max=30, description="steps")
     presets = widgets.ToggleButtons(options=[("slow 0.05", 0.05), ("good 0.4", 0.4),
                                              ("divergent 1.1", 1.1)], value=None,
-                                    description="try", style=CONTROL_STYLE)
+                                    description="try", style=TOGGLE_STYLE)
     image = widgets.Image(format="png", layout=widgets.Layout(width="900px"))
     summary = widgets.HTML(layout=widgets.Layout(width="900px"))
 
@@ -297,7 +297,7 @@ def backward_stepper(activation="identity"):
     """
     kind = widgets.ToggleButtons(options=[("identity (integers)", "identity"),
                                           ("sigmoid (image / 10)", "sigmoid")],
-                                 value=activation, description="activation", style=CONTROL_STYLE)
+                                 value=activation, description="activation", style=TOGGLE_STYLE)
     step = slider(value=0, min=0, max=len(BACKWARD_STEPS) - 1, description="backward step")
     prev_button = widgets.Button(description="previous step", icon="arrow-left",
                                  layout=widgets.Layout(width="160px", height="40px"))

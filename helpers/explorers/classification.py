@@ -24,7 +24,7 @@ from matplotlib.patches import Rectangle
 
 from ..layers import softmax
 from ..variants import ARTICLE_CHOICES, CHOICES, FIXED_CHOICES, SATURATED_SLOPE, grid_key
-from ._style import CMAP_IMAGE, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider
+from ._style import CMAP_IMAGE, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = [
     "softmax_explorer", "confident_mistakes",
@@ -177,7 +177,7 @@ def confusion_explorer(images, y_true, probs, max_images=15):
                                layout=CONTROL_LAYOUT, style=CONTROL_STYLE)
     only_wrong = widgets.Checkbox(value=True, description="mistakes only", style=CONTROL_STYLE)
     order_tb = widgets.ToggleButtons(options=["most confident first", "least confident first"],
-                                     description="order", style=CONTROL_STYLE)
+                                     description="order", style=TOGGLE_STYLE)
     stats = widgets.HTML()
     image = widgets.Image(format="png")
 

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 
 from helpers.layers import sigmoid
 
-from ._style import CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider
+from ._style import CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = ["shape_tracer", "saturation_explorer", "SATURATED_SLOPE"]
 
@@ -165,7 +165,7 @@ def shape_tracer():
     label_tb = widgets.ToggleButtons(options=[("code 100(f+1)+10i+j", "code"),
                                               ("source position k", "position")],
                                      value="code", description="cell label",
-                                     style=CONTROL_STYLE)
+                                     style=TOGGLE_STYLE)
     view = widgets.HTML()
 
     def redraw(*_):

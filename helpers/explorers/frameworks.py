@@ -27,7 +27,7 @@ from .. import keras_bridge as kb
 from .. import nets
 from ..conv import conv2d_forward
 from ..layers import sigmoid
-from ._style import CMAP_IMAGE, CMAP_SIGNED, CONTROL_STYLE, FONT_SIZE, slider
+from ._style import CMAP_IMAGE, CMAP_SIGNED, CONTROL_STYLE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = ["KERNEL_COPIES", "DENSE_COPIES", "effective_weights", "keras_copy_logits",
            "weight_copy_explorer"]
@@ -152,9 +152,9 @@ def weight_copy_explorer(images, params=None, class_names=None):
     names = [n.split("/")[0] for n in names]
     z_ours, _ = nets.article_forward(params, x)
     kernel_box = widgets.ToggleButtons(options=KERNEL_COPIES, description="kernel copied by",
-                                       style=CONTROL_STYLE)
+                                       style=TOGGLE_STYLE)
     dense_box = widgets.ToggleButtons(options=DENSE_COPIES, description="dense rows",
-                                      style=CONTROL_STYLE)
+                                      style=TOGGLE_STYLE)
     pick = slider(min=0, max=len(x) - 1, value=0, description="image")
     summary = widgets.HTML()
     picture = widgets.Image(format="png")

@@ -242,6 +242,14 @@ def _draw_routing(crop, size, stride, rule):
     return png, html
 
 
+def _edge_crop(image, crop):
+    """Top-left corner of the crop x crop patch whose share of ink is closest to 40%:
+    on the edge of a stroke, so the first view shows ink and tied blank pixels together."""
+    ink = np.lib.stride_tricks.sliding_window_view(image > 0, (crop, crop)).mean(axis=(-2, -1))
+    top, left = np.unravel_index(np.argmin(np.abs(ink - 0.4)), ink.shape)
+    return int(top), int(left)
+
+
 def maxpool_routing_explorer(images=None, crop=6):
     """Where a max pool sends its gradient, on a crop x crop patch of a real digit.
 
@@ -252,8 +260,9 @@ def maxpool_routing_explorer(images=None, crop=6):
     digits = np.round(_digits(images) * 255)       # integer pixel values show ties plainly
     h, w = digits.shape[1:]
     digit = slider(min=0, max=len(digits) - 1, value=0, description="digit")
-    top = slider(min=0, max=h - crop, value=2, description="crop top row")
-    left = slider(min=0, max=w - crop, value=4, description="crop left column")
+    start_top, start_left = _edge_crop(digits[0], crop)
+    top = slider(min=0, max=h - crop, value=start_top, description="crop top row")
+    left = slider(min=0, max=w - crop, value=start_left, description="crop left column")
     size = slider(min=2, max=3, value=2, description="pool size")
     stride = slider(min=1, max=3, value=2, description="pool stride")
     rule = widgets.ToggleButtons(options=RULES, value=RULES[0], description="tie rule",
