@@ -100,22 +100,6 @@ def conv2d_naive(x, w, b=None, *, stride=1, padding=0):
     return out
 
 
-def _patches(x_pad, kh, kw, stride, oh, ow):
-    """Every (C, KH, KW) patch of x_pad as a read-only strided view, no copy.
-
-    Returns shape (N, OH, OW, C, KH, KW): patch [n, i, j] is the window whose
-    top-left corner is x_pad[n, :, i*stride, j*stride].
-    """
-    sn, sc, sh, sw = x_pad.strides
-    n, c = x_pad.shape[:2]
-    return np.lib.stride_tricks.as_strided(
-        x_pad,
-        shape=(n, oh, ow, c, kh, kw),
-        strides=(sn, sh * stride, sw * stride, sc, sh, sw),
-        writeable=False,
-    )
-
-
 def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
     """Vectorized convolution (cross-correlation) of a mini-batch.
 
