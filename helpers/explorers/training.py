@@ -106,7 +106,8 @@ def plot_history(histories, title="training"):
     ax_acc.set(xlabel="step", ylabel="accuracy", title="held-out accuracy")
     for ax in (ax_loss, ax_acc):
         ax.grid(alpha=0.3)
-        ax.legend()
+        if ax.get_lines():          # a run without held-out data leaves the right panel empty
+            ax.legend()
     return fig
 
 
