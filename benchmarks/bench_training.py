@@ -44,8 +44,9 @@ from about 78 ms to about 35 ms on an idle core, 2.2x):
 - max pool 2x2/2: non-overlapping fast path, running np.maximum over strided views
   and first-maximum masks (was an argmax over a copied (..., 4) array); backward
   writes through the masks (was a bincount over the whole input).    ~3-6x faster
-- relu backward folded into the pool backward (gate on the pooled values), and
-  relu_backward itself one multiply instead of np.where.
+- relu backward folded into the pool backward (gate on the pooled values). (The
+  standalone relu_backward keeps np.where: a multiply by the mask would turn an
+  infinite upstream gradient into nan and print -0.0 in the notebooks.)
 - float32 end to end; images converted per mini-batch.
 """
 
