@@ -23,8 +23,11 @@ $(STAMP): requirements.lock pyproject.toml
 	$(BIN)/python -c "import matplotlib.pyplot"   # build the font cache once, not inside a notebook
 	@touch $(STAMP)
 
+# JupyterLab refuses to run as root unless told; containers and CI machines often are root.
+ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: install
-	env -u MPLBACKEND $(BIN)/jupyter lab --notebook-dir=notebooks
+	env -u MPLBACKEND $(BIN)/jupyter lab --notebook-dir=notebooks $(ROOT_FLAG)
 
 # Tests never download data: with no MNIST cache they use the bundled set.
 # Two pytest workers on two cores: one BLAS thread each (oversubscribing made training 10x slower).
