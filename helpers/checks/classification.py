@@ -18,7 +18,7 @@ import warnings
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, report_ok, unanswered
 
 __all__ = [
     "check_softmax", "check_cross_entropy_gradient", "check_confusion_matrix",
@@ -28,14 +28,6 @@ __all__ = [
 
 def _fail(message):
     raise ExerciseError(message)
-
-
-def _unanswered(fn, what):
-    """True (after saying so) when the exercise cell still holds its placeholder."""
-    if fn is None or fn is Ellipsis:
-        print(f"No answer yet: replace the placeholder with {what}, then run the cell again.")
-        return True
-    return False
 
 
 def _call(fn, name, *args):
@@ -76,7 +68,7 @@ def _reference_softmax(z):
 def check_softmax(fn):
     """``fn(z)`` for z (N, K) float64 must return p (N, K), p[n] = exp(z[n]) / sum_k exp(z[n, k]):
     every row sums to 1, no overflow for logits near +-1000, z not modified."""
-    if _unanswered(fn, "your function my_softmax(z)"):
+    if unanswered(fn, "your function my_softmax(z)"):
         return
     rng = np.random.default_rng(8)
     cases = [
@@ -124,7 +116,7 @@ def check_cross_entropy_gradient(fn):
     """``fn(logits, y)`` for logits (N, K) float64 and integer labels y (N,) must return
     dE/dlogits (N, K) for E = mean_n -log softmax(logits[n])[y[n]]:
     (softmax(logits) - onehot(y)) / N."""
-    if _unanswered(fn, "your function ce_gradient(logits, y)"):
+    if unanswered(fn, "your function ce_gradient(logits, y)"):
         return
     rng = np.random.default_rng(80)
     # A batch first: with N = 1 a missing 1/N could not be seen.
@@ -176,7 +168,7 @@ def check_cross_entropy_gradient(fn):
 def check_confusion_matrix(fn):
     """``fn(y_true, y_pred, num_classes)`` must return integer counts C (K, K) with
     C[i, j] = the number of images of true class i predicted as class j."""
-    if _unanswered(fn, "your function my_confusion(y_true, y_pred, num_classes)"):
+    if unanswered(fn, "your function my_confusion(y_true, y_pred, num_classes)"):
         return
     cases = [
         ("6 labels, 3 classes", np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 0, 2]), 3),
@@ -218,7 +210,7 @@ def check_confusion_matrix(fn):
 def check_accuracy_per_class(fn):
     """``fn(C)`` for a confusion matrix C (K, K) (rows: true class) must return (K,): the
     fraction of each true class predicted correctly, C[i, i] / sum_j C[i, j]."""
-    if _unanswered(fn, "your function per_class_accuracy(C)"):
+    if unanswered(fn, "your function per_class_accuracy(C)"):
         return
     cases = [
         np.array([[8, 2, 0], [1, 4, 5], [0, 0, 10]]),

@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, report_ok, unanswered
 
 __all__ = [
     "check_flipped_kernel",
@@ -56,14 +56,6 @@ def _same(a, b):
     return a.shape == b.shape and np.allclose(a, b, rtol=1e-6, atol=1e-6)
 
 
-def _unanswered(answer, what):
-    """True (after saying so) when the exercise cell still holds its placeholder."""
-    if answer is None or answer is Ellipsis:
-        print(f"No answer yet: replace the placeholder with {what}, then run the cell again.")
-        return True
-    return False
-
-
 def _call(fn, name, *args):
     """Call the learner's function; turn its exception into a readable ExerciseError."""
     try:
@@ -83,7 +75,7 @@ def _call(fn, name, *args):
 def check_flipped_kernel(answer):
     """The kernel that, used with cross-correlation, computes the true convolution
     with ``FLIP_KERNEL``: both axes reversed (a 180-degree rotation)."""
-    if _unanswered(answer, "your 3x3 array"):
+    if unanswered(answer, "your 3x3 array"):
         return
     w = FLIP_KERNEL
     answer = _as_array("answer", answer)
@@ -116,7 +108,7 @@ def check_convolve(fn):
     """``fn(x, w)`` must return the true (flipped-kernel) 2-D convolution in 'valid'
     mode: out[i, j] = sum_{p,q} x[i+p, j+q] w[KH-1-p, KW-1-q], shape (H-KH+1, W-KW+1).
     Tested on non-square images and asymmetric, non-square kernels."""
-    if _unanswered(fn, "your function my_convolve(x, w)"):
+    if unanswered(fn, "your function my_convolve(x, w)"):
         return
     rng = np.random.default_rng(1)
     cases = [
@@ -164,7 +156,7 @@ def check_edge_filter(w):
     """A 3x3 filter that finds horizontal edges where the image gets brighter going
     down: zero on flat regions, positive (never negative) on a dark-above,
     bright-below step, zero on vertical edges."""
-    if _unanswered(w, "your 3x3 filter"):
+    if unanswered(w, "your 3x3 filter"):
         return
     w = _as_array("w", w)
     if w.shape != (3, 3):
@@ -205,7 +197,7 @@ def check_edge_filter(w):
 def check_conv_output(answer):
     """The 2x2 feature map of ``EXERCISE_IMAGE`` (3x3) correlated with
     ``EXERCISE_FILTER`` (2x2), computed by hand."""
-    if _unanswered(answer, "your 2x2 array"):
+    if unanswered(answer, "your 2x2 array"):
         return
     x, w = EXERCISE_IMAGE, EXERCISE_FILTER
     answer = _as_array("answer", answer)
@@ -252,7 +244,7 @@ def _size_cases():
 def check_output_size(fn):
     """``fn(n, f, p, s)`` must return (n + 2p - f) // s + 1 (an integer) for every
     case in a grid of n, f, p, s, including strides that do not divide n + 2p - f."""
-    if _unanswered(fn, "your function of (n, f, p, s)"):
+    if unanswered(fn, "your function of (n, f, p, s)"):
         return
     wrong_formulas = [
         (lambda n, f, p, s: -(-(n + 2 * p - f) // s) + 1,
@@ -315,7 +307,7 @@ def _patch(x, i, j, f, p, s):
 def check_patch(fn):
     """``fn(x, i, j, f, padding, stride)`` must return the f x f window of the
     zero-padded x that produces out[i, j]: x_pad[i*s : i*s+f, j*s : j*s+f]."""
-    if _unanswered(fn, "your function of (x, i, j, f, padding, stride)"):
+    if unanswered(fn, "your function of (x, i, j, f, padding, stride)"):
         return
     def no_stride(x, i, j, f, p, s):
         return np.pad(x, p)[i:i + f, j:j + f]
