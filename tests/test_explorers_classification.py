@@ -10,6 +10,7 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
+from support import find_widget  # noqa: E402
 from helpers import variants  # noqa: E402
 from helpers.explorers.classification import (  # noqa: E402
     SWITCH_LABELS, _draw_confusion, _draw_gallery, confident_mistakes, confusion_explorer,
@@ -17,15 +18,6 @@ from helpers.explorers.classification import (  # noqa: E402
 )
 
 
-def _find(box, cls, description=None):
-    """The first widget of type cls (with that description) anywhere inside box."""
-    stack = [box]
-    while stack:
-        w = stack.pop(0)
-        if isinstance(w, cls) and (description is None or w.description.startswith(description)):
-            return w
-        stack.extend(getattr(w, "children", ()))
-    raise LookupError(f"no {cls.__name__} {description!r} in the explorer")
 
 
 def _find_all(box, cls):
@@ -42,28 +34,28 @@ def _find_all(box, cls):
 
 def test_softmax_explorer_shows_loss_and_reacts():
     box = softmax_explorer(logits=(0.0, 0.0, 0.0, 0.0), true_class=0)
-    stats = _find(box, widgets.HTML)
-    image = _find(box, widgets.Image)
+    stats = find_widget(box, widgets.HTML)
+    image = find_widget(box, widgets.Image)
     assert "loss = -log p<sub>0</sub> = 1.386" in stats.value          # ln 4, equal logits
     before = image.value
-    _find(box, widgets.FloatSlider, "logit z0").value = 3.0
+    find_widget(box, widgets.FloatSlider, "logit z0").value = 3.0
     assert image.value != before and "1.386</b>" not in stats.value
 
 
 def test_softmax_explorer_shift_changes_nothing_but_the_naive_formula():
     box = softmax_explorer()
-    stats = _find(box, widgets.HTML)
+    stats = find_widget(box, widgets.HTML)
     p_line = stats.value.split("<br>")[0]
     assert "unshifted formula exp(z) / sum exp(z): same" in stats.value
-    _find(box, widgets.FloatSlider, "add c to all").value = 1000.0
+    find_widget(box, widgets.FloatSlider, "add c to all").value = 1000.0
     assert stats.value.split("<br>")[0] == p_line                     # probabilities unchanged
     assert "exp overflowed" in stats.value and "nan" in stats.value
 
 
 def test_softmax_explorer_true_class_moves_the_loss():
     box = softmax_explorer(logits=(1.0, 2.0, 3.0, 0.5), true_class=0)
-    stats = _find(box, widgets.HTML)
-    _find(box, widgets.ToggleButtons).value = 2
+    stats = find_widget(box, widgets.HTML)
+    find_widget(box, widgets.ToggleButtons).value = 2
     assert "-log p<sub>2</sub>" in stats.value
 
 
@@ -106,16 +98,16 @@ def test_confusion_explorer_filters_cells():
     pred[:6] = (y[:6] + 1) % 4            # six mistakes
     probs[np.arange(40), pred] = 0.5 + 0.01 * np.arange(40)      # distinct confidences
     box = confusion_explorer(images, y, probs)
-    stats = _find(box, widgets.HTML)
+    stats = find_widget(box, widgets.HTML)
     assert "6 image(s) match" in stats.value                     # mistakes only, any cell
-    _find(box, widgets.Checkbox).value = False
+    find_widget(box, widgets.Checkbox).value = False
     assert "40 image(s) match" in stats.value
-    _find(box, widgets.Dropdown, "true class").value = 0
-    _find(box, widgets.Dropdown, "predicted class").value = 1
+    find_widget(box, widgets.Dropdown, "true class").value = 0
+    find_widget(box, widgets.Dropdown, "predicted class").value = 1
     assert "2 image(s) match" in stats.value                     # images 0 and 4
-    image = _find(box, widgets.Image)
+    image = find_widget(box, widgets.Image)
     before = bytes(image.value)
-    _find(box, widgets.ToggleButtons).value = "least confident first"
+    find_widget(box, widgets.ToggleButtons).value = "least confident first"
     assert bytes(image.value) != before and bytes(image.value).startswith(b"\x89PNG")
 
 
@@ -141,7 +133,7 @@ def test_lab_table_lists_every_configuration_and_marks_the_article(small_grid):
 
 def test_lab_explorer_looks_up_the_chosen_configuration(small_grid):
     box = lab_explorer(small_grid)
-    stats = _find(box, widgets.HTML)
+    stats = find_widget(box, widgets.HTML)
     fixed = small_grid[variants.grid_key(**variants.FIXED_CHOICES)]
     assert f"|dw1| = {fixed['grad_norms']['w1']:.3g}" in stats.value
     buttons = {b.description: b for b in _find_all(box, widgets.Button)}
@@ -168,5 +160,5 @@ def test_lab_explorer_reports_divergence():
             val_accuracy=float("nan"), grad_norms={"w1": 1.0, "W2": 1.0, "b1": 1.0, "b2": 1.0},
             conv_saturated=0.0, out_saturated=0.0, z2_std=1.0)
     box = lab_explorer(grid)
-    assert "diverged" in _find(box, widgets.HTML).value
+    assert "diverged" in find_widget(box, widgets.HTML).value
     assert "nan" in lab_table(grid)

@@ -9,20 +9,12 @@ import ipywidgets as widgets  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
+from support import find_widget  # noqa: E402
 from helpers.explorers.dense_sigmoid import (  # noqa: E402
     element_code, layer_statistics, saturation_explorer, shape_tracer,
 )
 
 
-def _find(box, cls, description=None):
-    """The first widget of type cls (with that description) anywhere inside box."""
-    stack = [box]
-    while stack:
-        w = stack.pop(0)
-        if isinstance(w, cls) and (description is None or w.description.startswith(description)):
-            return w
-        stack.extend(getattr(w, "children", ()))
-    raise LookupError(f"no {cls.__name__} {description!r} in the explorer")
 
 
 def _cell_labels(html):
@@ -36,13 +28,13 @@ def _cell_labels(html):
 def test_shape_tracer_builds_a_widget():
     box = shape_tracer()
     assert isinstance(box, widgets.Box)
-    view = _find(box, widgets.HTML)
+    view = find_widget(box, widgets.HTML)
     assert "source" in view.value and "result" in view.value
 
 
 def test_shape_tracer_flatten_keeps_c_order():
     box = shape_tracer()
-    view = _find(box, widgets.HTML)
+    view = find_widget(box, widgets.HTML)
     labels = _cell_labels(view.value)
     codes = [element_code((2, 2, 2), k) for k in range(8)]
     assert codes == [100, 101, 110, 111, 200, 201, 210, 211]
@@ -52,12 +44,12 @@ def test_shape_tracer_flatten_keeps_c_order():
 
 def test_shape_tracer_wrong_reshape_mixes_filters():
     box = shape_tracer()
-    view = _find(box, widgets.HTML)
-    _find(box, widgets.Dropdown, "operation").value = "transpose(1, 2, 0): to (H, W, F)"
+    view = find_widget(box, widgets.HTML)
+    find_widget(box, widgets.Dropdown, "operation").value = "transpose(1, 2, 0): to (H, W, F)"
     right = view.value
     assert "MIXED" not in right
     assert _cell_labels(right)[8:12] == [100, 101, 110, 111]     # result[:, :, 0] is filter 0
-    _find(box, widgets.Dropdown, "operation").value = "reshape(H, W, F): wrong, mixes filters"
+    find_widget(box, widgets.Dropdown, "operation").value = "reshape(H, W, F): wrong, mixes filters"
     wrong = view.value
     assert wrong != right and "MIXED" in wrong
     assert _cell_labels(wrong)[8:12] == [100, 110, 200, 210]     # every other number
@@ -66,17 +58,17 @@ def test_shape_tracer_wrong_reshape_mixes_filters():
 
 def test_shape_tracer_label_toggle_shows_positions():
     box = shape_tracer()
-    view = _find(box, widgets.HTML)
-    _find(box, widgets.ToggleButtons).value = "position"
+    view = find_widget(box, widgets.HTML)
+    find_widget(box, widgets.ToggleButtons).value = "position"
     assert _cell_labels(view.value) == list(range(8)) * 2
 
 
 def test_shape_tracer_2d_shape_swaps_the_operations():
     box = shape_tracer()
-    view = _find(box, widgets.HTML)
-    op = _find(box, widgets.Dropdown, "operation")
+    view = find_widget(box, widgets.HTML)
+    op = find_widget(box, widgets.Dropdown, "operation")
     before = view.value
-    _find(box, widgets.Dropdown, "array shape").value = "(3 images, 4 features): a batch"
+    find_widget(box, widgets.Dropdown, "array shape").value = "(3 images, 4 features): a batch"
     assert view.value != before and "shape (3, 4)" not in before
     assert any(o.startswith(".T") for o in op.options)
     op.value = ".T: (D, N), one column per image"
@@ -92,9 +84,9 @@ def test_shape_tracer_2d_shape_swaps_the_operations():
                                                ("(2 images, 6 features)", 12)])
 def test_shape_tracer_every_operation_draws(shape_label, size):
     box = shape_tracer()
-    view = _find(box, widgets.HTML)
-    _find(box, widgets.Dropdown, "array shape").value = shape_label
-    op = _find(box, widgets.Dropdown, "operation")
+    view = find_widget(box, widgets.HTML)
+    find_widget(box, widgets.Dropdown, "array shape").value = shape_label
+    op = find_widget(box, widgets.Dropdown, "operation")
     seen = set()
     for option in op.options:
         op.value = option
@@ -108,15 +100,15 @@ def test_shape_tracer_every_operation_draws(shape_label, size):
 def test_saturation_explorer_reacts_to_scale_and_init():
     a = np.random.default_rng(1).uniform(size=(4, 300))
     box = saturation_explorer(a, n_neurons=20)
-    image = _find(box, widgets.Image)
-    stats = _find(box, widgets.HTML)
+    image = find_widget(box, widgets.Image)
+    stats = find_widget(box, widgets.HTML)
     assert image.value[:8] == b"\x89PNG\r\n\x1a\n"
     start_png, start_stats = image.value, stats.value
     assert "saturated (slope &lt; 0.01): 100.0 %" in start_stats   # uniform [0, 1), scale 1
 
-    _find(box, widgets.Dropdown, "initialisation").value = "centred uniform [-1, 1)"
-    _find(box, widgets.Button).click()                               # scale = 1/sqrt(D)
-    scale = _find(box, widgets.FloatLogSlider)
+    find_widget(box, widgets.Dropdown, "initialisation").value = "centred uniform [-1, 1)"
+    find_widget(box, widgets.Button).click()                               # scale = 1/sqrt(D)
+    scale = find_widget(box, widgets.FloatLogSlider)
     assert scale.value == pytest.approx(1 / np.sqrt(300), rel=1e-6)
     assert image.value != start_png
     assert "saturated (slope &lt; 0.01): 0.0 %" in stats.value

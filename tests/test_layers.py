@@ -7,9 +7,9 @@ round-off rather than the kernel (see tests/test_conv.py).
 """
 
 import os
-import warnings
 
 import jax_oracle as jx
+from support import no_numeric_warnings
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -36,19 +36,6 @@ def close(actual, expected):
 seeds = st.integers(0, 2**32 - 1)
 
 
-class no_numeric_warnings:
-    """Context: any warning, and any overflow / divide / invalid in NumPy, is an error."""
-
-    def __enter__(self):
-        self._warnings = warnings.catch_warnings()
-        self._warnings.__enter__()
-        warnings.simplefilter("error")
-        self._errstate = np.errstate(over="raise", divide="raise", invalid="raise")
-        self._errstate.__enter__()
-
-    def __exit__(self, *exc):
-        self._errstate.__exit__(*exc)
-        return self._warnings.__exit__(*exc)
 
 
 # ================================================================ dense

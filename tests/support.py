@@ -1,0 +1,31 @@
+"""Small helpers shared by several test modules (imported as ``support``, like jax_oracle)."""
+
+import warnings
+
+import numpy as np
+
+
+class no_numeric_warnings:
+    """Context: any warning, and any overflow / divide / invalid in NumPy, is an error."""
+
+    def __enter__(self):
+        self._warnings = warnings.catch_warnings()
+        self._warnings.__enter__()
+        warnings.simplefilter("error")
+        self._errstate = np.errstate(over="raise", divide="raise", invalid="raise")
+        self._errstate.__enter__()
+
+    def __exit__(self, *exc):
+        self._errstate.__exit__(*exc)
+        return self._warnings.__exit__(*exc)
+
+
+def find_widget(box, cls, description=None):
+    """The first widget of type cls (with that description) anywhere inside box."""
+    stack = [box]
+    while stack:
+        w = stack.pop(0)
+        if isinstance(w, cls) and (description is None or w.description.startswith(description)):
+            return w
+        stack.extend(getattr(w, "children", ()))
+    raise LookupError(f"no {cls.__name__} {description!r} in the explorer")
