@@ -28,22 +28,10 @@ def numerical_gradient(f, x, h=1e-5):
     f: callable taking no arguments, that reads x (perturbed here in place and
        restored) and returns a number.
     x: float64 ndarray of any shape -> grad, same shape as x.
+
+    The scalar case of :func:`numerical_gradient_array`, with dout = 1.
     """
-    x = _float64_array("x", x)
-    grad = np.zeros_like(x)
-    it = np.nditer(x, flags=["multi_index"])
-    for _ in it:
-        i = it.multi_index
-        old = x[i]
-        try:                      # restore x even if f raises
-            x[i] = old + h
-            f_plus = float(f())
-            x[i] = old - h
-            f_minus = float(f())
-        finally:
-            x[i] = old
-        grad[i] = (f_plus - f_minus) / (2 * h)
-    return grad
+    return numerical_gradient_array(lambda: float(f()), x, 1.0, h)
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
