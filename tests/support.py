@@ -1,8 +1,26 @@
 """Small helpers shared by several test modules (imported as ``support``, like jax_oracle)."""
 
+import os
 import warnings
 
 import numpy as np
+from hypothesis import settings
+from hypothesis import strategies as st
+
+# CNN_TEST_EXAMPLES=12 runs every hypothesis test with 12x its usual number of examples.
+SCALE = float(os.environ.get("CNN_TEST_EXAMPLES", "1"))
+
+seeds = st.integers(0, 2**32 - 1)
+
+
+def examples(n):
+    """Hypothesis settings: n examples (times SCALE), no deadline (a shared machine is slow)."""
+    return settings(max_examples=max(1, int(n * SCALE)), deadline=None)
+
+
+def close(actual, expected):
+    """Equal up to float64 rounding."""
+    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
 
 
 class no_numeric_warnings:

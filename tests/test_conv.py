@@ -13,24 +13,17 @@ CNN_TEST_EXAMPLES (default 1) multiplies the number of Hypothesis examples, for
 an occasional long run: CNN_TEST_EXAMPLES=20 pytest tests/test_conv.py
 """
 
-import os
 from typing import NamedTuple
 
 import jax_oracle as jx
+from support import close, examples
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers.conv import conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size
 from helpers.gradcheck import numerical_gradient_array, rel_error
-
-SCALE = float(os.environ.get("CNN_TEST_EXAMPLES", "1"))
-
-
-def examples(n):
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None)
-
 
 class Case(NamedTuple):
     """One convolution problem: shapes, hyper-parameters and a seed for the values."""
@@ -86,10 +79,6 @@ FIXED_CASES = {
     "one_by_one": Case(n=2, c=3, h=4, w=5, f=2, kh=1, kw=1, stride=1, padding=0, seed=6),
 }
 fixed = pytest.mark.parametrize("case", list(FIXED_CASES.values()), ids=list(FIXED_CASES))
-
-
-def close(actual, expected):
-    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
 
 
 # ---------------------------------------------------------------- the article's example

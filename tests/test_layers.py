@@ -6,13 +6,12 @@ elementwise relative error of a near-zero entry would measure finite-difference
 round-off rather than the kernel (see tests/test_conv.py).
 """
 
-import os
 
 import jax_oracle as jx
-from support import no_numeric_warnings
+from support import close, examples, no_numeric_warnings, seeds
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers.gradcheck import numerical_gradient_array, rel_error
@@ -22,18 +21,6 @@ from helpers.layers import (
     softmax,
 )
 
-SCALE = float(os.environ.get("CNN_TEST_EXAMPLES", "1"))
-
-
-def examples(n):
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None)
-
-
-def close(actual, expected):
-    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
-
-
-seeds = st.integers(0, 2**32 - 1)
 
 
 

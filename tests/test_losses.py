@@ -7,30 +7,17 @@ where no probability is tiny), so the 1e-7 bound on the elementwise relative
 error tests the gradient rather than finite-difference round-off.
 """
 
-import os
 
 import jax_oracle as jx
-from support import no_numeric_warnings
+from support import close, examples, no_numeric_warnings, seeds
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from helpers.gradcheck import numerical_gradient, rel_error
 from helpers.losses import binary_cross_entropy, half_squared_error, softmax_cross_entropy
 
-SCALE = float(os.environ.get("CNN_TEST_EXAMPLES", "1"))
-
-
-def examples(n):
-    return settings(max_examples=max(1, int(n * SCALE)), deadline=None)
-
-
-def close(actual, expected):
-    np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
-
-
-seeds = st.integers(0, 2**32 - 1)
 # (N, K): K = 0 stands for 1-D outputs of shape (N,).
 loss_shapes = st.tuples(st.integers(1, 5), st.integers(0, 4), seeds)
 
