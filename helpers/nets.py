@@ -45,7 +45,7 @@ from ._validate import as_array, positive_int
 __all__ = [
     "Network", "ARTICLE_NET", "IMPROVED_CNN",
     "prepare_images",
-    "init_article_net", "article_forward", "article_backward", "article_feature_maps",
+    "ACTIVATIONS", "init_article_net", "article_forward", "article_backward", "article_feature_maps",
     "init_improved_cnn", "cnn_forward", "cnn_backward", "cnn_feature_maps",
     "count_params", "copy_params",
 ]
@@ -139,24 +139,31 @@ def init_article_net(num_outputs=1, *, num_filters=3, kernel_size=5, image_size=
     return params
 
 
-def article_forward(params, x):
+ACTIVATIONS = ("sigmoid", "relu")
+
+
+def article_forward(params, x, *, activation="sigmoid"):
     """Forward pass of the article's network.
 
     params: {"w1": (F, 1, k, k), "W2": (F*n*n, M)} and optionally "b1" (F,), "b2" (M,)
     x: (N, 1, 28, 28) (see :func:`prepare_images`)
+    activation: after the convolution, "sigmoid" (the article's) or "relu"
+        (notebook 08's lab compares them)
     -> z2 (N, M) logits, cache
 
         z1 = x * w1 + b1       (N, F, n, n)    cross-correlation, no padding
-        a1 = sigmoid(z1)       (N, F, n, n)
+        a1 = sigmoid(z1)       (N, F, n, n)    (or relu(z1))
         a1f = a1.reshape(N, -1)  (N, F*n*n)    C order: filter-major
         z2 = a1f @ W2 + b2     (N, M)
     """
     x = as_array("x", x, 4, "(N, 1, H, W)")
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
     z1, conv_cache = _conv.conv2d_forward(x, params["w1"], params.get("b1"))
-    a1 = _layers.sigmoid(z1)
+    a1 = _layers.sigmoid(z1) if activation == "sigmoid" else _layers.relu(z1)
     a1f = a1.reshape(a1.shape[0], -1)
     z2, dense_cache = _layers.dense_forward(a1f, params["W2"], params.get("b2"))
-    return z2, (conv_cache, a1, dense_cache)
+    return z2, (conv_cache, z1, a1, dense_cache, activation)
 
 
 def article_backward(dz2, cache):
@@ -165,12 +172,17 @@ def article_backward(dz2, cache):
     dz2 (N, M) = dE/dz2 -> grads {"w1": (F, 1, k, k), "W2": (D, M)} (+ "b1", "b2")
 
         dW2 = a1f^T dz2,  db2 = sum_n dz2,  da1f = dz2 W2^T
-        dz1 = da1 * a1 * (1 - a1)            (da1 = da1f reshaped to (N, F, n, n))
+        dz1 = da1 * a1 * (1 - a1)            (da1 = da1f reshaped to (N, F, n, n);
+                                              relu: da1 where z1 > 0, else 0)
         dw1[f] = sum_n x_n * dz1[n, f]       (the input correlated with dz1)
     """
-    conv_cache, a1, dense_cache = cache
+    conv_cache, z1, a1, dense_cache, activation = cache
     da1f, dW2, db2 = _layers.dense_backward(dz2, dense_cache)
-    dz1 = _layers.sigmoid_backward(da1f.reshape(a1.shape), a1)
+    da1 = da1f.reshape(a1.shape)
+    if activation == "sigmoid":
+        dz1 = _layers.sigmoid_backward(da1, a1)
+    else:
+        dz1 = _layers.relu_backward(da1, z1)
     # The input is data, not a parameter: skip dx (half of the conv backward).
     _, dw1, db1 = _conv.conv2d_backward(dz1, conv_cache, compute_dx=False)
     grads = {"w1": dw1, "W2": dW2}
@@ -183,8 +195,7 @@ def article_backward(dz2, cache):
 
 def article_feature_maps(params, x):
     """The activations a learner looks at: {"z1": (N, F, n, n), "a1": (N, F, n, n), "z2": (N, M)}."""
-    z2, (_, a1, _) = article_forward(params, x)
-    z1, _ = _conv.conv2d_forward(x, params["w1"], params.get("b1"))
+    z2, (_, z1, a1, _, _) = article_forward(params, x)
     return {"z1": z1, "a1": a1, "z2": z2}
 
 

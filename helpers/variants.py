@@ -34,8 +34,8 @@ import itertools
 
 import numpy as np
 
-from . import conv as _conv
 from . import layers as _layers
+from . import nets as _nets
 from . import losses as _losses
 from .nets import init_article_net, prepare_images
 
@@ -74,36 +74,22 @@ def variant_forward(params, x, *, activation="sigmoid", standardize=False):
     """
     _check_choice("activation", activation)
     _check_choice("standardize", standardize)
-    z1, conv_cache = _conv.conv2d_forward(x, params["w1"], params.get("b1"))
-    a1 = _layers.sigmoid(z1) if activation == "sigmoid" else _layers.relu(z1)
-    z2, dense_cache = _layers.dense_forward(a1.reshape(len(a1), -1), params["W2"], params.get("b2"))
+    z2, cache = _nets.article_forward(params, x, activation=activation)
     s = z2
     if standardize:
         # The article's line: one mean and one std over every number of the batch.
         s = (z2 - z2.mean()) / z2.std()
-    return s, (conv_cache, z1, a1, dense_cache, activation)
+    return s, cache
 
 
 def variant_backward(ds, cache):
     """Gradients for :func:`variant_forward` from ds (N, 10) = dE/ds.
 
     The standardization is skipped here on purpose (the article's backward pass never
-    differentiates it): ds is used as dz2. Returns {"w1", "b1", "W2", "b2"} (those present).
+    differentiates it): ds is used as dz2, and the rest is the article network's
+    backward. Returns {"w1", "b1", "W2", "b2"} (those present).
     """
-    conv_cache, z1, a1, dense_cache, activation = cache
-    da1f, dW2, db2 = _layers.dense_backward(ds, dense_cache)
-    da1 = da1f.reshape(a1.shape)
-    if activation == "sigmoid":
-        dz1 = _layers.sigmoid_backward(da1, a1)
-    else:
-        dz1 = _layers.relu_backward(da1, z1)
-    _, dw1, db1 = _conv.conv2d_backward(dz1, conv_cache, compute_dx=False)   # x is data
-    grads = {"w1": dw1, "W2": dW2}
-    if db1 is not None:
-        grads["b1"] = db1
-    if db2 is not None:
-        grads["b2"] = db2
-    return grads
+    return _nets.article_backward(ds, cache)
 
 
 def variant_loss(s, y, *, head="softmax", reduction="mean"):
