@@ -5,6 +5,11 @@ Usage: .venv/bin/python tools/run_notebooks.py notebooks/01_*.ipynb [...]
 Each notebook runs in a fresh kernel in its own folder (as JupyterLab and nbval
 run it); the outputs are written back without saved widget state or timing
 metadata, so that the stored outputs are exactly what the cells computed.
+
+Cells tagged ``solution`` (the exercises' reference solutions) run like every
+other cell, so a broken solution fails here, but are stored without outputs and
+without an execution count: no spoiler in the saved notebook, and nbval runs
+them without comparing (it treats a cell with no execution count as unrun).
 """
 
 import os
@@ -32,6 +37,8 @@ def run(path):
     nb.metadata.pop("widgets", None)
     for cell in nb.cells:
         cell.metadata.pop("execution", None)
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
+            cell.outputs, cell.execution_count = [], None
     nbformat.validate(nb)
     nbformat.write(nb, path)
     print(f"{path}: ran in {time.perf_counter() - start:.1f} s")
