@@ -131,6 +131,19 @@ def test_lab_table_lists_every_configuration_and_marks_the_article(small_grid):
     assert any(ln.split("|")[0].count("*") == 0 for ln in lines[2:-1])     # all fixed
 
 
+def test_lab_table_keeps_the_grid_order_and_marks_what_training_computed(small_grid):
+    # Rows never sorted by a trained number (its order would differ between machines), and
+    # the two columns that come out of training carry the "≈" that nbval's sanitizer reads.
+    rows = lab_table(small_grid).splitlines()[2:-1]
+    for row, r in zip(rows, small_grid.values(), strict=True):
+        switches = [cell.rstrip("*") for cell in row.split("|")[0].split()]
+        assert switches == [str(r[name]) for name in ("init", "activation", "standardize",
+                                                        "reduction", "head")]
+        trained = row.split("|")[-2:]
+        assert row.count("≈") == 2
+        assert f"≈{r['final_loss']:.3f}" in trained[0] and f"≈{100 * r['val_accuracy']:.1f}%" in trained[1]
+
+
 def test_lab_explorer_looks_up_the_chosen_configuration(small_grid):
     box = lab_explorer(small_grid)
     stats = find_widget(box, widgets.HTML)
