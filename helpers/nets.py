@@ -12,7 +12,7 @@ parameters is the optimizer's job (``helpers.train``).
 A :class:`Network` bundles a forward and a backward, so the training loop can
 take either network: ``ARTICLE_NET`` and ``IMPROVED_CNN``.
 
-(a) The article's network (notebook 06, part 1; ten outputs in part 2)::
+(a) The article's network (notebook 06; ten outputs in notebook 07)::
 
     x (N, 1, 28, 28)
       -> conv, F filters 5x5, no padding      z1 (N, F, 24, 24)    w1 (F, 1, 5, 5), b1 (F,)
@@ -148,7 +148,7 @@ def article_forward(params, x, *, activation="sigmoid"):
     params: {"w1": (F, 1, k, k), "W2": (F*n*n, M)} and optionally "b1" (F,), "b2" (M,)
     x: (N, 1, 28, 28) (see :func:`prepare_images`)
     activation: after the convolution, "sigmoid" (the article's) or "relu"
-        (notebook 08's lab compares them)
+        (notebook 09's lab compares them)
     -> z2 (N, M) logits, cache
 
         z1 = x * w1 + b1       (N, F, n, n)    cross-correlation, no padding

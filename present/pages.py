@@ -29,12 +29,17 @@ class Explorer(NamedTuple):
 
 
 PREPARE = {
-    "06_full_mnist_training": (
+    "06_the_articles_code": (
+        "from helpers.data import load_mnist\n"
+        "\n"
+        "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")"
+    ),
+    "07_training_a_cnn": (
         "from helpers.data import load_mnist\n"
         "from helpers.nets import ARTICLE_NET, IMPROVED_CNN, init_article_net, init_improved_cnn\n"
         "from helpers.train import adam, fit, predict, spaced_steps\n"
         "\n"
-        "# notebook 06's two runs: 600 steps of 64 digits each\n"
+        "# notebook 07's two runs: 600 steps of 64 digits each\n"
         "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
         "STEPS, BATCH, SEED = 600, 64, 0\n"
         "params_a, hist_a = fit(ARTICLE_NET, init_article_net(10, init=\"scaled\", bias=True, seed=SEED),\n"
@@ -45,12 +50,12 @@ PREPARE = {
         "                       seed=SEED, checkpoint_steps=spaced_steps(STEPS, 16), progress=False)\n"
         "pred_c = predict(IMPROVED_CNN, params_c, x_test)"
     ),
-    "08_ten_digits": (
+    "09_ten_digits": (
         "from helpers import nets, train, variants\n"
         "from helpers.data import load_mnist\n"
         "from helpers.layers import softmax\n"
         "\n"
-        "# notebook 08's improved CNN (3 epochs) and its lab of 32 variants of the article's net\n"
+        "# notebook 09's improved CNN (3 epochs) and its lab of 32 variants of the article's net\n"
         "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
         "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(seed=0), x_train, y_train,\n"
         "                          loss=\"softmax_cross_entropy\", optimizer=train.adam(2e-3),\n"
@@ -59,12 +64,12 @@ PREPARE = {
         "grid = variants.variant_grid(x_train[:200], y_train[:200], steps=25, lr=0.1, seed=0,\n"
         "                             x_val=x_test[:500], y_val=y_test[:500])"
     ),
-    "09_fashion_mnist": (
+    "10_fashion_mnist": (
         "import numpy as np\n"
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
-        "# notebook 09's improved CNN: one epoch on 10,000 clothes\n"
+        "# notebook 10's improved CNN: one epoch on 10,000 clothes\n"
         "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
         "subset = np.random.default_rng(0).permutation(len(x_train))[:10_000]\n"
         "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(10, seed=0),\n"
@@ -72,11 +77,11 @@ PREPARE = {
         "                          batch_size=32, epochs=1, seed=0, progress=False)\n"
         "cnn_pred = train.predict(nets.IMPROVED_CNN, cnn_params, x_test)"
     ),
-    "10_the_same_network_in_keras": (
+    "11_the_same_network_in_keras": (
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
-        "# notebook 10's trained article network: 100 steps of 64 clothes\n"
+        "# notebook 11's trained article network: 100 steps of 64 clothes\n"
         "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
         "params = nets.init_article_net(10, init=\"scaled\", bias=True, seed=0)\n"
         "trained, _ = train.fit(nets.ARTICLE_NET, params, x_train[:6400], y_train[:6400],\n"
@@ -166,7 +171,7 @@ PAGES = {
             "backward_stepper()",
         ),
     ],
-    "06_full_mnist_training": [
+    "06_the_articles_code": [
         Explorer(
             "What the article's stack_transpose feeds the network",
             "Pick an image: the network sees its transpose, the digit mirrored along the diagonal.",
@@ -182,6 +187,8 @@ PAGES = {
             "\n"
             "layout_explorer()",
         ),
+    ],
+    "07_training_a_cnn": [
         Explorer(
             "The digits the improved CNN gets wrong",
             "Choose a true class: each title reads true -> predicted.",
@@ -212,7 +219,7 @@ PAGES = {
             "time_machine(IMPROVED_CNN, hist_c, x_test[:8], y_test[:8], x_test[:500], y_test[:500])",
         ),
     ],
-    "07_padding_stride_pooling": [
+    "08_padding_stride_pooling": [
         Explorer(
             "Padding, stride and pooling on a digit",
             "Change the window, the padding and the stride: what size comes out, what is lost?",
@@ -231,7 +238,7 @@ PAGES = {
             "maxpool_routing_explorer(digits(10))",
         ),
     ],
-    "08_ten_digits": [
+    "09_ten_digits": [
         Explorer(
             "Softmax, its gradient p - y, and overflow",
             "Move the logits, then the shift c: p does not change, but the naive formula "
@@ -255,7 +262,7 @@ PAGES = {
             "lab_explorer(grid)",
         ),
     ],
-    "09_fashion_mnist": [
+    "10_fashion_mnist": [
         Explorer(
             "Browse the ten classes of clothes",
             "Pick a class and page through its images.",
@@ -271,7 +278,7 @@ PAGES = {
             "confusion_explorer(x_test, y_test, cnn_pred, CLASSES)",
         ),
     ],
-    "10_the_same_network_in_keras": [
+    "11_the_same_network_in_keras": [
         Explorer(
             "Copying our weights into Keras",
             "Toggle how the kernel and the dense rows are copied: only the transposed kernel with "

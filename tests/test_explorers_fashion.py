@@ -1,4 +1,4 @@
-"""Notebook 09's numbers agree with loops; its explorers build headless and react to controls."""
+"""Notebook 10's numbers agree with loops; its explorers build headless and react to controls."""
 
 import os
 

@@ -1,4 +1,4 @@
-"""Notebook 07's explorers build headless, react to their controls and report true numbers."""
+"""Notebook 08's explorers build headless, react to their controls and report true numbers."""
 
 import os
 

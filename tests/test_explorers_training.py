@@ -1,5 +1,5 @@
-"""Notebook 06's explorers build headless on real (bundled) MNIST, react to their controls
-and show the right numbers; its static figures draw the expected axes."""
+"""The explorers of notebooks 06-07 build headless on real (bundled) MNIST, react to their
+controls and show the right numbers; their static figures draw the expected axes."""
 
 import os
 

@@ -1,6 +1,6 @@
-"""Exercise checks for notebooks 08-10 (classifying digits and clothes).
+"""Exercise checks for notebooks 09-11 (classifying digits and clothes).
 
-Notebook 08 (ten digits):
+Notebook 09 (ten digits):
 
     check_softmax(fn)                  fn(z) -> softmax of each row of z (N, K)
     check_cross_entropy_gradient(fn)   fn(logits, y) -> dE/dlogits (N, K), E averaged over N
@@ -63,7 +63,7 @@ def _reference_softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-# ---------------------------------------------------------------- notebook 08
+# ---------------------------------------------------------------- notebook 09
 
 def check_softmax(fn):
     """``fn(z)`` for z (N, K) float64 must return p (N, K), p[n] = exp(z[n]) / sum_k exp(z[n, k]):

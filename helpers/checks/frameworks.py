@@ -1,4 +1,4 @@
-"""Checks for notebooks 09 (Fashion-MNIST) and 10 (the same network in Keras).
+"""Checks for notebooks 10 (Fashion-MNIST) and 11 (the same network in Keras).
 
     check_hardest_pair(answer, cm, class_names)  the two classes most often mixed up
     check_merged_accuracy(fn)                     fn(cm, group) -> accuracy when the classes
@@ -56,7 +56,7 @@ def _unanswered(answer):
     return answer is None or answer is Ellipsis
 
 
-# ---------------------------------------------------------------- notebook 09
+# ---------------------------------------------------------------- notebook 10
 
 def _class_index(item, class_names):
     if isinstance(item, str):
@@ -165,7 +165,7 @@ def check_merged_accuracy(fn):
     report_ok("merged accuracy = (the group's whole block + the other diagonal cells) / total")
 
 
-# ---------------------------------------------------------------- notebook 10
+# ---------------------------------------------------------------- notebook 11
 
 def check_keras_kernel_layout(fn):
     """fn(w) turns our filters w (F, C, KH, KW) into a Keras Conv2D kernel (KH, KW, C, F)

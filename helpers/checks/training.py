@@ -1,4 +1,4 @@
-"""Exercise checks for notebook 06 (training on MNIST, the article's errata).
+"""Exercise checks for notebooks 06 (the article's code, audited) and 07 (training a CNN).
 
 Each check prints "Correct: ..." for a right answer, "Not answered yet: ..."
 while the answer is still None, and raises ExerciseError saying what is wrong

@@ -1,4 +1,4 @@
-"""Explorers and figures for notebook 08 (ten digits: softmax, cross-entropy, what goes wrong).
+"""Explorers and figures for notebook 09 (ten digits: softmax, cross-entropy, what goes wrong).
 
     softmax_explorer()                      four logits, a true class and a shift of all logits
                                             -> probabilities, the loss -log p_y, the gradient p - y
@@ -9,7 +9,7 @@
 
 Every explorer returns one ipywidgets container and draws with matplotlib's Agg canvas
 into a ``widgets.Image`` (PNG), so it behaves the same in JupyterLab, in Voila and in a
-headless test. Static figures of confusion matrices and digits come from notebook 06's
+headless test. Static figures of confusion matrices and digits come from notebook 07's
 ``helpers.explorers.training`` (``plot_confusion_matrix``, ``plot_digits``); the private
 ``_draw_*`` helpers here draw into axes of a composite explorer figure.
 """

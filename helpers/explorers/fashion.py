@@ -1,4 +1,4 @@
-"""Explorers and figures for notebook 09: the ten Fashion-MNIST classes and their confusions.
+"""Explorers and figures for notebook 10: the ten Fashion-MNIST classes and their confusions.
 
 Explorers (each returns one ipywidgets container):
 
@@ -8,7 +8,7 @@ Explorers (each returns one ipywidgets container):
         pick a true and a predicted class: the confusion matrix with that cell
         outlined, the count, and the images misclassified that way
 
-Figures: confusion matrices and image grids come from notebook 06's
+Figures: confusion matrices and image grids come from notebook 07's
 ``helpers.explorers.training`` (``plot_confusion_matrix``, ``plot_digits``); this module adds
 
     plot_distances(dist, class_names)      distances between class means, a Figure
@@ -198,7 +198,7 @@ def class_browser(images, labels, class_names, per_page=30, columns=10):
     """Pick a class, page through its images (``per_page`` at a time, in data order).
 
     images (N, H, W) uint8 or float, labels (N,). Returns a VBox; its pages are drawn
-    by notebook 06's ``plot_digits``.
+    by notebook 07's ``plot_digits``.
     """
     labels = np.asarray(labels).reshape(-1)
     choice = _dropdown(class_names, "class")
@@ -237,8 +237,8 @@ def confusion_explorer(images, y_true, y_pred, class_names, max_images=20, colum
     way, that cell outlined in the confusion matrix, and the images themselves.
 
     images (N, H, W), y_true (N,), y_pred (N,). Starts on the largest off-diagonal
-    cell (the most frequent single mistake). Like notebook 08's confusion_explorer,
-    with class names instead of digits; drawn with notebook 06's
+    cell (the most frequent single mistake). Like notebook 09's confusion_explorer,
+    with class names instead of digits; drawn with notebook 07's
     ``plot_confusion_matrix`` and ``plot_digits``. Returns a VBox.
     """
     y_true = np.asarray(y_true).reshape(-1).astype(np.int64)

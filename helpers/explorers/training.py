@@ -1,5 +1,5 @@
-"""Explorers for notebook 06 (training on MNIST): the article's bugs, a live
-training plot, the misclassified digits, feature maps and a "time machine".
+"""Explorers for notebooks 06 (the article's code, audited) and 07 (training a CNN): the
+article's bugs, a live training plot, the misclassified digits, feature maps and a "time machine".
 
 Every explorer returns an ``ipywidgets.VBox`` whose figure is a ``widgets.Image``
 (PNG drawn with matplotlib's Agg canvas: no pyplot state, no ipympl), so it works
