@@ -10,7 +10,13 @@ export MPLBACKEND    ?= Agg
 export JAX_PLATFORMS ?= cpu
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lab test unit notebooks notebooks-portable browser present bench clean
+.PHONY: install lab test unit notebooks notebooks-portable student student-test browser present \
+	bench clean instructor grade-test
+
+# The instructors' venv: the students' pins plus nbgrader (requirements-instructor.lock).
+IVENV  := .venv-instructor
+IBIN   := $(IVENV)/bin
+ISTAMP := $(IVENV)/.installed-stamp
 
 install: $(STAMP)
 
@@ -35,7 +41,7 @@ lab: install
 TEST_ENV := CNN_COURSE_OFFLINE=1 CNN_COURSE_DATA=bundled OPENBLAS_NUM_THREADS=1
 
 unit: install
-	$(TEST_ENV) $(BIN)/python -m pytest -q -n 2 -m "not browser" tests
+	$(TEST_ENV) $(BIN)/python -m pytest -q -n 2 -m "not browser and not student and not nbgrader" tests
 
 notebooks: install
 	env -u MPLBACKEND $(TEST_ENV) $(BIN)/python -m pytest -q -n 2 --dist loadfile -p no:randomly --nbval --nbval-current-env \
@@ -52,8 +58,31 @@ notebooks-portable: install
 browser: install
 	env -u MPLBACKEND $(BIN)/python -m pytest -q -rs -n 2 -m browser tests
 
-# Unit tests first (fast, precise failures), then every notebook under nbval, then the browser tests.
-test: unit notebooks browser
+# The students' copies: every notebook without its solution cells and outputs (git-ignored).
+student: install
+	$(BIN)/python tools/student_copies.py --out student
+
+# Each student copy runs top to bottom without an error, every check saying "No answer yet".
+student-test: install
+	env -u MPLBACKEND CNN_COURSE_OFFLINE=1 OPENBLAS_NUM_THREADS=1 $(BIN)/python -m pytest -q -n 2 -p no:randomly -m student tests/test_student_copies.py
+
+# Unit tests first (fast, precise failures), then every notebook under nbval, the students'
+# copies, then the browser tests.
+test: unit notebooks student-test browser
+
+# Instructors: nbgrader in its own venv, so that .venv stays exactly the students' install.
+instructor: $(ISTAMP)
+
+$(ISTAMP): requirements.lock requirements-instructor.lock pyproject.toml
+	@test -x $(IBIN)/python || $(PYTHON) -m venv $(IVENV)
+	$(IBIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock -r requirements-instructor.lock
+	$(IBIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
+	@touch $(ISTAMP)
+
+# The nbgrader cycle (generate_assignment, autograde) on notebooks 01-03 in a temporary course.
+grade-test: instructor
+	env -u MPLBACKEND CNN_COURSE_OFFLINE=1 OPENBLAS_NUM_THREADS=1 CNN_COURSE_REQUIRE_NBGRADER=1 PATH="$(CURDIR)/$(IBIN):$$PATH" \
+		$(IBIN)/python -m pytest -q -p no:randomly -m nbgrader tests/test_nbgrader.py
 
 present: install
 	@echo "Presenter mode: open http://127.0.0.1:$${PRESENT_PORT:-8866}/voila/render/index.ipynb  (Ctrl+C stops it)"
@@ -63,4 +92,4 @@ bench: install
 	$(BIN)/python benchmarks/run_all.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(IVENV) student .pytest_cache build *.egg-info

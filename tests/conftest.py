@@ -3,10 +3,15 @@
 Data fixtures keep tests away from the user's real Keras cache and the network.
 """
 
+import sys
 import urllib.error
 import urllib.request
+from pathlib import Path
 
 import pytest
+
+# tools/ holds scripts and the modules they share (exercise_pattern): importable in tests.
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
 
 
 @pytest.fixture

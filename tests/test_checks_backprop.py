@@ -54,7 +54,7 @@ def passes(check, answer, capsys):
     capsys.readouterr()
     check(answer)
     out = capsys.readouterr().out
-    return out.startswith("Correct") and "Not answered" not in out
+    return out.startswith("Correct") and "No answer" not in out
 
 
 def test_bias_right_answers_pass(capsys):
@@ -70,7 +70,7 @@ def test_unanswered_is_not_an_error(capsys):
         assert check(...) is None
         assert check(lambda *args: None) is None
     out = capsys.readouterr().out
-    assert out.count("Not answered yet") == 12 and "Correct" not in out
+    assert out.count("No answer yet") == 12 and "Correct" not in out
 
 
 @pytest.mark.parametrize("wrong, words", [

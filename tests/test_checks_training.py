@@ -116,4 +116,4 @@ def test_unanswered_exercises_say_so(capsys):
     check_sgd_step(lambda p, g, lr: None)
     check_majority_baseline(lambda tr, te: None)
     out = capsys.readouterr().out
-    assert out.count("Not answered yet") == 4 and "Correct" not in out
+    assert out.count("No answer yet") == 4 and "Correct" not in out

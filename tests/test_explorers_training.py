@@ -271,3 +271,40 @@ def test_static_figures_draw_the_expected_axes(trained):
         assert T._png(fig).startswith(PNG_MAGIC)
     assert plt.get_fignums() == open_before      # Agg figures: nothing left open in pyplot
     plt.close("all")
+
+
+# ---------------------------------------------------------------- right and wrong, told apart
+
+def test_time_machine_marks_right_and_wrong_with_a_tick_or_a_cross(trained, mnist, monkeypatch):
+    from helpers.explorers._style import RIGHT_COLOUR, RIGHT_MARK, WRONG_COLOUR, WRONG_MARK
+
+    figures = []
+    monkeypatch.setattr(T, "_png", lambda fig: figures.append(fig) or PNG_MAGIC)
+    net, h = trained["net"], trained["history"]
+    x_show, y_show = mnist[2][:12], mnist[3][:12]
+    box = T.time_machine(net, h, x_show, y_show, mnist[2][:20], mnist[3][:20])
+    box.controls["step"].value = 8
+    z = train.predict_logits(net, h.checkpoints[8], x_show)
+    right = np.argmax(z, axis=1) == y_show
+    assert right.any() and not right.all()         # a few steps of training: both kinds shown
+    digit_axes = [ax for ax in figures[-1].axes if ax.get_title() and ax.get_images()
+                  and not ax.get_title().startswith("filter")]
+    assert len(digit_axes) == len(x_show)
+    for ax, ok, pred in zip(digit_axes, right, np.argmax(z, axis=1)):
+        title = ax.title
+        assert title.get_text().startswith(f"{RIGHT_MARK if ok else WRONG_MARK} {pred} (")
+        assert title.get_color() == (RIGHT_COLOUR if ok else WRONG_COLOUR)
+    assert RIGHT_MARK in box.readout.value and WRONG_MARK in box.readout.value
+    assert not re.search(r"\b(green|red)\b", box.readout.value)
+
+
+def test_misclassified_gallery_marks_every_title_wrong(monkeypatch):
+    from helpers.explorers._style import WRONG_COLOUR, WRONG_MARK
+
+    figures = []
+    monkeypatch.setattr(T, "_png", lambda fig: figures.append(fig) or PNG_MAGIC)
+    images = np.zeros((4, 28, 28), dtype=np.uint8)
+    T.misclassified_gallery(images, np.array([0, 1, 2, 3]), np.array([1, 1, 0, 3]))
+    titles = [ax.title for ax in figures[-1].axes if ax.get_title()]
+    assert [t.get_text() for t in titles] == [f"{WRONG_MARK} 0 -> 1", f"{WRONG_MARK} 2 -> 0"]
+    assert {t.get_color() for t in titles} == {WRONG_COLOUR}

@@ -8,15 +8,30 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def lock_pins():
+def lock_pins(name="requirements.lock"):
     pins = {}
-    for line in (ROOT / "requirements.lock").read_text().splitlines():
+    for line in (ROOT / name).read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
-            name, sep, version = line.partition("==")
-            assert sep, f"requirements.lock line is not an exact pin: {line!r}"
-            pins[name.lower().replace("_", "-")] = version
+            package, sep, version = line.partition("==")
+            assert sep, f"{name} line is not an exact pin: {line!r}"
+            pins[package.lower().replace("_", "-")] = version
     return pins
+
+
+def test_the_instructors_extra_stays_out_of_the_students_install():
+    """nbgrader and what it adds are pinned in their own lock, never in requirements.lock;
+    the extra in pyproject.toml names nbgrader, and CI runs the grading cycle."""
+    students, instructors = lock_pins(), lock_pins("requirements-instructor.lock")
+    assert instructors.get("nbgrader") == "0.9.6"
+    assert set(instructors) == {"nbgrader", "alembic", "notebook", "rapidfuzz", "sqlalchemy", "mako"}
+    assert not set(instructors) & set(students), "a package pinned in both locks"
+    text = (ROOT / "pyproject.toml").read_text()
+    extra = re.search(r"^instructor = \[(.*?)\]", text, re.M | re.S).group(1)
+    assert '"nbgrader"' in extra
+    deps = re.search(r"^dependencies = \[(.*?)\]", text, re.M | re.S).group(1)
+    assert "nbgrader" not in deps
+    assert "make grade-test" in (ROOT / ".ci" / "run").read_text()
 
 
 def test_every_direct_dependency_is_pinned_exactly():

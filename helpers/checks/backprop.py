@@ -8,8 +8,7 @@
 ``answer`` is either a function (tested on several inputs, including non-square
 ones that expose transposes and flips) or an array: the answer for the fixed
 example in ``DENSE_EXERCISE`` or ``CONV_EXERCISE``. ``None`` or ``...``, or a
-function that returns ``None``, counts as "not answered yet": the check prints a hint and
-returns. A right answer prints a confirmation; a wrong one raises
+function that returns ``None``, counts as "not answered yet" (see ``_common.unanswered``). A right answer prints a confirmation; a wrong one raises
 :class:`ExerciseError` that says what is wrong. The checks return None (so a
 notebook cell that ends with one shows only the printed line).
 
@@ -26,7 +25,7 @@ The convolution (a cross-correlation, stride 1, no padding), one channel:
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = [
     "check_bias_gradient", "check_dense_weight_gradient",
@@ -114,11 +113,6 @@ _CONV_CASES = [CONV_EXERCISE, _conv_case(4, 4, 5, 2, 3), _conv_case(5, 5, 4, 3, 
 
 # ---------------------------------------------------------------- shared machinery
 
-def _not_answered(hint):
-    print(f"Not answered yet: {hint}")
-    return False
-
-
 def _call(fn, args, names):
     shapes = ", ".join(f"{k} {np.shape(v)}" for k, v in zip(names, args))
     try:
@@ -165,15 +159,14 @@ def _diagnose(got, expected, mistakes, what, context):
 
 
 def _run(answer, cases, arg_names, reference, mistakes, what, hint):
-    """Check a function on every case, or an array against the first case (the exercise)."""
-    if answer is None or answer is Ellipsis:        # the exercise cell's placeholder
-        return _not_answered(hint)
+    """Check a function on every case, or an array against the first case (the exercise).
+    False when the function returned None (not answered yet), True when right."""
     if callable(answer):
         for number, case in enumerate(cases):
             args = [case[k] for k in arg_names]
             got = _call(answer, args, arg_names)
-            if got is None:
-                return _not_answered(hint)
+            if returned_nothing(got, hint):
+                return False
             got = _as_answer(got, what)
             shapes = ", ".join(f"{k} {case[k].shape}" for k in arg_names)
             context = "of the exercise example" if number == 0 else f"for test input {number} ({shapes})"
@@ -221,6 +214,9 @@ def _bias_mistakes(case):
     return shape_mistakes + _dense_mistakes(case, lambda a1, g: g.sum(axis=0))
 
 
+@exercise("the bias gradient dE/db",
+          spoilers=("[-0.0235, -0.0471]", "sum(axis=0)"),
+          placeholder="your function (a1, W, b, y) -> dE/db, an array of shape (M,)")
 def check_bias_gradient(answer):
     """Check dE/db for O = sigmoid(A1 @ W + b), E = mean over examples of sum (y' - O)^2 / 2.
 
@@ -229,8 +225,7 @@ def check_bias_gradient(answer):
     dE/dZ2 = -(y' - O) / N * O (1 - O).
     """
     if _run(answer, _DENSE_CASES, ("a1", "W", "b", "y"), _bias_reference, _bias_mistakes,
-           "dE/db", "write your function (a1, W, b, y) -> dE/db, an array of shape (M,), "
-                    "then run this cell again."):
+           "dE/db", "your function (a1, W, b, y) -> dE/db, shape (M,)"):
         report_ok("dE/db = sum over the batch of dE/dZ2 = sum_n -(y'_n - O_n)/N * O_n(1 - O_n).")
 
 
@@ -252,6 +247,9 @@ def _weight_mistakes(case):
     return mistakes + _dense_mistakes(case, lambda a, g: a.T @ g)
 
 
+@exercise("the weight gradient dE/dW",
+          spoilers=("a1.T @ dz2", "A_1^T dZ_2", "A_1^\\top dZ_2"),
+          placeholder="your function (a1, W, b, y) -> dE/dW, an array of shape (D, M)")
 def check_dense_weight_gradient(answer):
     """Check dE/dW for O = sigmoid(A1 @ W + b), E = mean over examples of sum (y' - O)^2 / 2.
 
@@ -260,8 +258,7 @@ def check_dense_weight_gradient(answer):
     dE/dO * dO/dZ2 * dZ2/dW summed over the batch).
     """
     if _run(answer, _DENSE_CASES, ("a1", "W", "b", "y"), _weight_reference, _weight_mistakes,
-           "dE/dW", "write your function (a1, W, b, y) -> dE/dW, an array of shape (D, M), "
-                    "then run this cell again."):
+           "dE/dW", "your function (a1, W, b, y) -> dE/dW, shape (D, M)"):
         report_ok("dE/dW = A1^T @ dE/dZ2, with dE/dZ2 = -(y' - O)/N * O(1 - O); shape (D, M) like W.")
 
 
@@ -293,6 +290,9 @@ def _filter_mistakes(case):
     ]
 
 
+@exercise("the filter gradient dE/df",
+          spoilers=("[[14, 10, -1], [1, 17, 13], [4, -1, 14]]", "correlate2d(x, dz1"),
+          placeholder="your 3x3 array dE/df (or a function df(x, dz1))")
 def check_filter_gradient(answer):
     """Check dE/df for Z1 = X (cross-correlated with) f, given the upstream dE/dZ1.
 
@@ -301,7 +301,7 @@ def check_filter_gradient(answer):
     df[p, q] = sum_{i,j} dz1[i, j] x[i+p, j+q], the valid correlation of x with dz1.
     """
     if _run(answer, _CONV_CASES, ("x", "dz1"), _filter_reference, _filter_mistakes,
-           "dE/df", "compute df of shape (KH, KW) (or write df(x, dz1)), then run this cell again."):
+           "dE/df", "your function df(x, dz1) -> dE/df, shape (KH, KW)"):
         report_ok("dE/df[p, q] = sum_ij dZ1[i, j] X[i+p, j+q]: X correlated with dE/dZ1, no flip.")
 
 
@@ -329,6 +329,9 @@ def _input_mistakes(case):
     ]
 
 
+@exercise("the input gradient dE/dX",
+          spoilers=("[[1, -2, 2, -4], [3, 3, 3, 6], [-1, 5, 0, -4], [-3, -2, 3, 2]]", "convolve2d(dz1, f, \"full\")", "convolve2d(dz1, f, 'full')"),
+          placeholder="your 4x4 array dE/dX (or a function dx(dz1, f))")
 def check_input_gradient(answer):
     """Check dE/dX for Z1 = X (cross-correlated with) f, given the upstream dE/dZ1.
 
@@ -338,6 +341,6 @@ def check_input_gradient(answer):
     dx[r, s] = sum_{p,q} dz1[r-p, s-q] f[p, q] (terms outside dz1 are 0).
     """
     if _run(answer, _CONV_CASES, ("dz1", "f"), _input_reference, _input_mistakes,
-           "dE/dX", "compute dX of X's shape (or write dx(dz1, f)), then run this cell again."):
+           "dE/dX", "your function dx(dz1, f) -> dE/dX, X's shape"):
         report_ok("dE/dX = full correlation of dE/dZ1 with the filter rotated by 180 degrees "
                   "(= convolve2d(dZ1, f, 'full')).")

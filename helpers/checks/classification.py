@@ -11,14 +11,15 @@ Each takes the learner's function, runs it on cases chosen to expose the usual m
 (overflow on large logits, normalizing the wrong axis, the missing 1/N, the forgotten -1
 at the true class, rows and columns swapped, precision instead of recall) and either
 prints one "Correct: ..." line or raises ExerciseError naming the mistake. ``None`` or
-``...`` (the exercise cell's placeholder) prints a hint and returns.
+``...`` (the exercise cell's placeholder), or a function that returns None, counts as not
+answered yet (``_common.unanswered``).
 """
 
 import warnings
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok, unanswered
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = [
     "check_softmax", "check_cross_entropy_gradient", "check_confusion_matrix",
@@ -46,8 +47,8 @@ def _call(fn, name, *args):
             shapes = ", ".join(f"array of shape {np.shape(a)}" for a in args)
             _fail(f"{name}({shapes}) raised {type(err).__name__}: {err}")
     changed = any(not np.array_equal(c, a, equal_nan=True) for c, a in zip(copies, args))
-    if out is None:
-        _fail(f"{name} returned None: did you forget the return statement?")
+    if out is None:                             # not answered yet: the caller says so
+        return None, caught, changed
     if isinstance(out, tuple):
         _fail(f"{name} returned a tuple of {len(out)} items; return one array.")
     try:
@@ -65,11 +66,12 @@ def _reference_softmax(z):
 
 # ---------------------------------------------------------------- notebook 09
 
+@exercise("a softmax that never overflows",
+          spoilers=("z - z.max(axis=1, keepdims=True)",),
+          placeholder="your function my_softmax(z)")
 def check_softmax(fn):
     """``fn(z)`` for z (N, K) float64 must return p (N, K), p[n] = exp(z[n]) / sum_k exp(z[n, k]):
     every row sums to 1, no overflow for logits near +-1000, z not modified."""
-    if unanswered(fn, "your function my_softmax(z)"):
-        return
     rng = np.random.default_rng(8)
     cases = [
         ("three small logits", np.array([[1.0, 2.0, 3.0]])),
@@ -80,6 +82,8 @@ def check_softmax(fn):
     ]
     for what, z in cases:
         p, caught, changed = _call(fn, "my_softmax", z)
+        if returned_nothing(p, "your function my_softmax(z)"):
+            return
         want = _reference_softmax(z)
         if changed:
             _fail(f"my_softmax changed its input ({what}): a line such as `z -= z.max(...)` "
@@ -112,12 +116,13 @@ def check_softmax(fn):
     report_ok("rows sum to 1, logits near 1000 are safe, and z is left unchanged.")
 
 
+@exercise("the gradient of the cross-entropy",
+          spoilers=("(p - onehot) / n", "(p - y) / n", "g[np.arange(n), y] -= 1"),
+          placeholder="your function ce_gradient(logits, y)")
 def check_cross_entropy_gradient(fn):
     """``fn(logits, y)`` for logits (N, K) float64 and integer labels y (N,) must return
     dE/dlogits (N, K) for E = mean_n -log softmax(logits[n])[y[n]]:
     (softmax(logits) - onehot(y)) / N."""
-    if unanswered(fn, "your function ce_gradient(logits, y)"):
-        return
     rng = np.random.default_rng(80)
     # A batch first: with N = 1 a missing 1/N could not be seen.
     cases = [
@@ -129,6 +134,8 @@ def check_cross_entropy_gradient(fn):
     for what, z, y in cases:
         n, k = z.shape
         g, _, changed = _call(fn, "ce_gradient", z, y)
+        if returned_nothing(g, "your function ce_gradient(logits, y)"):
+            return
         p = _reference_softmax(z)
         onehot = np.eye(k)[y]
         want = (p - onehot) / n
@@ -165,11 +172,12 @@ def check_cross_entropy_gradient(fn):
     report_ok("dE/dz = (softmax(z) - onehot(y)) / N, even for large logits.")
 
 
+@exercise("a confusion matrix",
+          spoilers=("np.add.at(C, (y_true, y_pred), 1)",),
+          placeholder="your function my_confusion(y_true, y_pred, num_classes)")
 def check_confusion_matrix(fn):
     """``fn(y_true, y_pred, num_classes)`` must return integer counts C (K, K) with
     C[i, j] = the number of images of true class i predicted as class j."""
-    if unanswered(fn, "your function my_confusion(y_true, y_pred, num_classes)"):
-        return
     cases = [
         ("6 labels, 3 classes", np.array([0, 0, 1, 2, 2, 2]), np.array([0, 1, 1, 2, 0, 2]), 3),
         ("class 3 never appears", np.array([0, 1, 2, 2, 1]), np.array([1, 1, 2, 0, 1]), 4),
@@ -178,6 +186,8 @@ def check_confusion_matrix(fn):
     ]
     for what, t, p, k in cases:
         C, _, changed = _call(fn, "my_confusion", t, p, k)
+        if returned_nothing(C, "your function my_confusion(y_true, y_pred, num_classes)"):
+            return
         want = np.zeros((k, k), dtype=np.int64)
         for i, j in zip(t, p):
             want[i, j] += 1
@@ -207,17 +217,20 @@ def check_confusion_matrix(fn):
     report_ok("C[i, j] counts true class i predicted as j, with K = num_classes rows and columns.")
 
 
+@exercise("per-class accuracy",
+          spoilers=("np.diag(C) / C.sum(axis=1)",),
+          placeholder="your function per_class_accuracy(C)")
 def check_accuracy_per_class(fn):
     """``fn(C)`` for a confusion matrix C (K, K) (rows: true class) must return (K,): the
     fraction of each true class predicted correctly, C[i, i] / sum_j C[i, j]."""
-    if unanswered(fn, "your function per_class_accuracy(C)"):
-        return
     cases = [
         np.array([[8, 2, 0], [1, 4, 5], [0, 0, 10]]),
         np.array([[5, 0, 0, 1], [3, 3, 0, 0], [0, 2, 7, 1], [0, 0, 4, 4]]),
     ]
     for C in cases:
         acc, _, changed = _call(fn, "per_class_accuracy", C)
+        if returned_nothing(acc, "your function per_class_accuracy(C)"):
+            return
         diag = np.diag(C).astype(np.float64)
         want = diag / C.sum(axis=1)
         if changed:

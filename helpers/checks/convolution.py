@@ -14,7 +14,7 @@ import numbers
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok, unanswered
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = [
     "check_flipped_kernel",
@@ -72,11 +72,12 @@ def _call(fn, name, *args):
 # Notebook 01
 # ----------------------------------------------------------------------------------------
 
+@exercise("flip a kernel by hand",
+          spoilers=("[[9, 8, 7], [6, 5, 4], [3, 2, 1]]", "[::-1, ::-1]"),
+          placeholder="your 3x3 array")
 def check_flipped_kernel(answer):
     """The kernel that, used with cross-correlation, computes the true convolution
     with ``FLIP_KERNEL``: both axes reversed (a 180-degree rotation)."""
-    if unanswered(answer, "your 3x3 array"):
-        return
     w = FLIP_KERNEL
     answer = _as_array("answer", answer)
     if answer.shape != w.shape:
@@ -104,12 +105,13 @@ def check_flipped_kernel(answer):
                         "[KH-1-p, KW-1-q], e.g. the top-left 1 goes to the bottom-right")
 
 
+@exercise("true convolution in valid mode",
+          spoilers=("[::-1, ::-1]", "np.flip(w)"),
+          placeholder="your function my_convolve(x, w)")
 def check_convolve(fn):
     """``fn(x, w)`` must return the true (flipped-kernel) 2-D convolution in 'valid'
     mode: out[i, j] = sum_{p,q} x[i+p, j+q] w[KH-1-p, KW-1-q], shape (H-KH+1, W-KW+1).
     Tested on non-square images and asymmetric, non-square kernels."""
-    if unanswered(fn, "your function my_convolve(x, w)"):
-        return
     rng = np.random.default_rng(1)
     cases = [
         (np.array([[3.0, 1, 4, 1], [5, 9, 2, 6], [5, 3, 5, 8]]), np.array([[1.0, 2.0], [0.0, -1.0]])),
@@ -118,7 +120,10 @@ def check_convolve(fn):
         (rng.normal(size=(4, 4)), rng.normal(size=(3, 3))),
     ]
     for x, w in cases:
-        got = _as_array("the result", _call(fn, "fn", x, w))
+        raw = _call(fn, "fn", x, w)
+        if returned_nothing(raw, "your function my_convolve(x, w)"):
+            return
+        got = _as_array("the result", raw)
         want = _correlate(x, w[::-1, ::-1])
         if _same(got, want):
             continue
@@ -152,12 +157,13 @@ def _step(shape, axis, low, high, at):
     return image
 
 
+@exercise("design a filter for horizontal edges",
+          spoilers=("[[-1, -1, -1], [0, 0, 0], [1, 1, 1]]", "[[-1, -2, -1], [0, 0, 0], [1, 2, 1]]"),
+          placeholder="your 3x3 filter")
 def check_edge_filter(w):
     """A 3x3 filter that finds horizontal edges where the image gets brighter going
     down: zero on flat regions, positive (never negative) on a dark-above,
     bright-below step, zero on vertical edges."""
-    if unanswered(w, "your 3x3 filter"):
-        return
     w = _as_array("w", w)
     if w.shape != (3, 3):
         raise ExerciseError(f"w has shape {w.shape}; the exercise asks for a 3x3 filter")
@@ -194,11 +200,12 @@ def check_edge_filter(w):
 # Notebook 02
 # ----------------------------------------------------------------------------------------
 
+@exercise("a 3x3 image and a 2x2 filter by hand",
+          spoilers=("[[10, 5], [3, 2]]",),
+          placeholder="your 2x2 array")
 def check_conv_output(answer):
     """The 2x2 feature map of ``EXERCISE_IMAGE`` (3x3) correlated with
     ``EXERCISE_FILTER`` (2x2), computed by hand."""
-    if unanswered(answer, "your 2x2 array"):
-        return
     x, w = EXERCISE_IMAGE, EXERCISE_FILTER
     answer = _as_array("answer", answer)
     want = _correlate(x, w)
@@ -241,11 +248,12 @@ def _size_cases():
     return cases
 
 
+@exercise("the output size with padding and stride",
+          spoilers=("(n + 2p - f) // s + 1", "(n + 2 * p - f) // s + 1"),
+          placeholder="your function of (n, f, p, s)")
 def check_output_size(fn):
     """``fn(n, f, p, s)`` must return (n + 2p - f) // s + 1 (an integer) for every
     case in a grid of n, f, p, s, including strides that do not divide n + 2p - f."""
-    if unanswered(fn, "your function of (n, f, p, s)"):
-        return
     wrong_formulas = [
         (lambda n, f, p, s: -(-(n + 2 * p - f) // s) + 1,
          "you rounded up (ceil); a window that would stick out of the padded input is not "
@@ -263,6 +271,8 @@ def check_output_size(fn):
     failures = []
     for n, f, p, s in _size_cases():
         got = _call(fn, "fn", n, f, p, s)
+        if returned_nothing(got, "your function of (n, f, p, s)"):
+            return
         want = (n + 2 * p - f) // s + 1
         if isinstance(got, bool) or not isinstance(got, (numbers.Integral, np.integer)):
             if isinstance(got, (numbers.Real, np.floating)):
@@ -304,11 +314,12 @@ def _patch(x, i, j, f, p, s):
     return x_pad[i * s:i * s + f, j * s:j * s + f]
 
 
+@exercise("the patch behind one output",
+          spoilers=("[i * s:i * s + f", "[i * stride:i * stride + f", "[top:top + f"),
+          placeholder="your function of (x, i, j, f, padding, stride)")
 def check_patch(fn):
     """``fn(x, i, j, f, padding, stride)`` must return the f x f window of the
     zero-padded x that produces out[i, j]: x_pad[i*s : i*s+f, j*s : j*s+f]."""
-    if unanswered(fn, "your function of (x, i, j, f, padding, stride)"):
-        return
     def no_stride(x, i, j, f, p, s):
         return np.pad(x, p)[i:i + f, j:j + f]
 
@@ -331,7 +342,10 @@ def check_patch(fn):
     ]
     failures = []
     for x, i, j, f, p, s in _patch_cases():
-        got = _as_array("the patch", _call(fn, "fn", x, i, j, f, p, s))
+        raw = _call(fn, "fn", x, i, j, f, p, s)
+        if returned_nothing(raw, "your function of (x, i, j, f, padding, stride)"):
+            return
+        got = _as_array("the patch", raw)
         want = _patch(x, i, j, f, p, s)
         if got.shape != (f, f):
             for variant, message in mistakes:

@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = [
     "check_dense_shape", "check_flat_index", "check_dense_output", "check_dense_forward",
@@ -52,6 +52,9 @@ def _shape_of(answer):
 
 # ---------------------------------------------------------------- notebook 03
 
+@exercise("the shape of a dense layer's W",
+          spoilers=("1728", "(3 * 24 * 24, 10)"),
+          placeholder="your shape, a tuple (rows, columns)")
 def check_dense_shape(answer, n_maps=3, size=24, n_neurons=10):
     """W's shape for a dense layer that reads ``n_maps`` feature maps of ``size`` x ``size``
     (flattened) and has ``n_neurons`` neurons: (D, M) = (n_maps * size * size, n_neurons).
@@ -102,6 +105,9 @@ def _flat_index_candidates(shape, index):
     }
 
 
+@exercise("where an element lands when flattened",
+          spoilers=("1279", "2 * 24 * 24 + 5 * 24 + 7"),
+          placeholder="your position, a whole number")
 def check_flat_index(answer, shape=None, index=None):
     """Position of maps[f, i, j] in maps.reshape(-1) for maps of shape (F, H, W), C order:
     k = f * H * W + i * W + j (counting from 0). Defaults: ``FLAT_EXERCISE``."""
@@ -137,8 +143,6 @@ def check_flat_index(answer, shape=None, index=None):
 
 
 def _as_float_vector(name, value, size):
-    if value is None:
-        _fail(f"{name} is still None: replace it with your answer.")
     try:
         array = np.asarray(value, dtype=np.float64)
     except (TypeError, ValueError):
@@ -149,6 +153,9 @@ def _as_float_vector(name, value, size):
     return array.reshape(size)
 
 
+@exercise("a dense layer by hand",
+          spoilers=("[14, 9]", "14 and 9"),
+          placeholder="your two numbers, e.g. [z_1, z_2]")
 def check_dense_output(z):
     """z = W^T x + b for the numbers in ``DENSE_EXERCISE`` (D = 4 features, M = 2 neurons).
 
@@ -177,6 +184,9 @@ def check_dense_output(z):
           f"add the four products, then add b_j.")
 
 
+@exercise("a dense layer for a batch",
+          spoilers=("x @ W + b",),
+          placeholder="your function dense(x, W, b)")
 def check_dense_forward(fn):
     """A learner's dense layer fn(x, W, b) -> z for a batch: x (N, D), W (D, M), b (M,),
     z = x @ W + b of shape (N, M). A returned tuple (z, cache) is accepted."""
@@ -194,8 +204,8 @@ def check_dense_forward(fn):
                   f"{type(err).__name__}: {err}. For a batch in rows, z = x @ W + b.")
         if isinstance(z, tuple):
             z = z[0]
-        if z is None:
-            _fail("Your function returned None: is the `return` statement missing?")
+        if returned_nothing(z, "your function dense(x, W, b)"):
+            return
         z = np.asarray(z, dtype=np.float64)
         if not (np.array_equal(args[0], x) and np.array_equal(args[1], W)
                 and np.array_equal(args[2], b)):
@@ -221,8 +231,10 @@ def _reference_sigmoid(z):
     return np.where(z >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
 
 
-def _call_recording(fn, z, what):
-    """fn(z) as a float64 array, with any warnings recorded instead of printed."""
+def _call_recording(fn, z, what, first=False):
+    """fn(z) as a float64 array, with any warnings recorded instead of printed.
+
+    first: the check's first call, where None means "not answered yet" (-> (None, []))."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         try:
@@ -233,6 +245,8 @@ def _call_recording(fn, z, what):
         except Exception as err:  # the learner's code may fail in any way
             _fail(f"Your {what} raised {type(err).__name__}: {err}.")
     if out is None:
+        if first:
+            return None, []
         _fail(f"Your {what} returned None: is the `return` statement missing?")
     out = np.asarray(out, dtype=np.float64)
     if out.shape != z.shape:
@@ -241,13 +255,18 @@ def _call_recording(fn, z, what):
     return out, [w for w in caught if issubclass(w.category, RuntimeWarning)]
 
 
+@exercise("the slope of the sigmoid",
+          spoilers=("sigmoid(z) * (1 - sigmoid(z))", "\\sigma(z)(1 - \\sigma(z))", "a * (1 - a)"),
+          placeholder="your function sigmoid_prime(z)")
 def check_sigmoid_derivative(fn):
     """fn(z) must return dsigmoid/dz = sigmoid(z) (1 - sigmoid(z)), elementwise, for an array z,
     including z = +-1000 (where the answer is 0, not nan)."""
     z = np.linspace(-6.0, 6.0, 25)
     s = _reference_sigmoid(z)
     right = s * (1 - s)
-    got, _ = _call_recording(fn, z, "derivative")
+    got, _ = _call_recording(fn, z, "derivative", first=True)
+    if returned_nothing(got, "your function sigmoid_prime(z)"):
+        return
     if not np.allclose(got, right, rtol=1e-9, atol=1e-12):
         known = [
             (s * (1 - z), "sigmoid(z) * (1 - z) mixes z and a: the formula is a * (1 - a) with "
@@ -278,6 +297,9 @@ def check_sigmoid_derivative(fn):
     report_ok("sigmoid'(z) = sigmoid(z) * (1 - sigmoid(z)), finite even at z = +-1000.")
 
 
+@exercise("a sigmoid that never overflows",
+          spoilers=("exp(-np.abs(z))", "exp(-|z|)"),
+          placeholder="your function my_sigmoid(z)")
 def check_stable_sigmoid(fn):
     """fn(z) must equal 1 / (1 + exp(-z)) elementwise for float64 arrays, to 1e-12 relative
     (or 1e-15 absolute), without any RuntimeWarning, even at z = +-1000; z is not changed."""
@@ -297,7 +319,9 @@ def check_stable_sigmoid(fn):
             pass
     if not np.array_equal(grid, before):
         _fail("Your sigmoid changed its input array in place; compute the result in a new array.")
-    got, caught = _call_recording(fn, grid, "sigmoid")
+    got, caught = _call_recording(fn, grid, "sigmoid", first=True)
+    if returned_nothing(got, "your function my_sigmoid(z)"):
+        return
     right = _reference_sigmoid(grid)
     bad = ~np.isclose(got, right, rtol=1e-12, atol=1e-15)   # nan is never close
     if np.any(bad):

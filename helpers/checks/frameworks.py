@@ -10,14 +10,15 @@
                                                   improved CNN (what model.summary() reports)
 
 Each check raises :class:`ExerciseError` with a message saying what is wrong, or
-prints one "Correct: ..." line. NumPy only.
+prints one "Correct: ..." line; a placeholder answer, or a function that returns None,
+counts as not answered yet (``_common.unanswered``). NumPy only.
 """
 
 import numbers
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = ["check_hardest_pair", "check_merged_accuracy", "check_keras_kernel_layout",
            "check_flatten_permutation", "check_cnn_param_count"]
@@ -52,10 +53,6 @@ def _as_result_array(result, name, expected_shape):
     return result
 
 
-def _unanswered(answer):
-    return answer is None or answer is Ellipsis
-
-
 # ---------------------------------------------------------------- notebook 10
 
 def _class_index(item, class_names):
@@ -74,6 +71,9 @@ def _class_index(item, class_names):
     raise ExerciseError(f"{item!r} is neither a class name nor a class index")
 
 
+@exercise("the two classes most often mixed up",
+          spoilers=(),
+          placeholder="two class names, e.g. (\"Dress\", \"Coat\")")
 def check_hardest_pair(answer, cm, class_names):
     """answer: two classes (names or indices, any order) most often mixed up in cm,
     counting both directions: the largest C[i, j] + C[j, i] with i != j.
@@ -84,9 +84,6 @@ def check_hardest_pair(answer, cm, class_names):
     if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(class_names):
         raise ExerciseError(f"cm must be the ({len(class_names)}, {len(class_names)}) confusion "
                             f"matrix, got shape {cm.shape}")
-    if _unanswered(answer):
-        raise ExerciseError("no answer yet: set the answer to two class names, e.g. "
-                            f"({class_names[0]!r}, {class_names[1]!r})")
     if isinstance(answer, (str, numbers.Number)) or not hasattr(answer, "__len__"):
         raise ExerciseError(f"give two classes (a pair like ({class_names[0]!r}, "
                             f"{class_names[1]!r})), got {answer!r}")
@@ -130,6 +127,9 @@ def _merged_accuracy(cm, group):
     return correct / cm.sum()
 
 
+@exercise("accuracy with a group of classes merged",
+          spoilers=("cm[np.ix_(group, group)]",),
+          placeholder="your function merged_accuracy(cm, group)")
 def check_merged_accuracy(fn):
     """fn(cm, group) -> the accuracy once the classes in ``group`` count as one class:
     a prediction is right when it names the true class, or when true and predicted
@@ -138,9 +138,8 @@ def check_merged_accuracy(fn):
              (MERGE_EXERCISE_CM, (0, 2))]
     for cm, group in cases:
         raw = _call(fn, "your function", cm.copy(), group)
-        if raw is None:
-            raise ExerciseError("your function returned None: return the merged accuracy "
-                                "(a number)")
+        if returned_nothing(raw, "your function merged_accuracy(cm, group)"):
+            return
         if isinstance(raw, bool) or not isinstance(raw, (numbers.Number, np.number)) \
                 and np.ndim(raw) != 0:
             raise ExerciseError(f"return one number, got {type(raw).__name__}")
@@ -167,6 +166,9 @@ def check_merged_accuracy(fn):
 
 # ---------------------------------------------------------------- notebook 11
 
+@exercise("our filters in Keras' kernel layout",
+          spoilers=("transpose(2, 3, 1, 0)",),
+          placeholder="your function to_keras_kernel(w)")
 def check_keras_kernel_layout(fn):
     """fn(w) turns our filters w (F, C, KH, KW) into a Keras Conv2D kernel (KH, KW, C, F)
     with kernel[a, b, c, f] = w[f, c, a, b]. Tried on a non-square and a square kernel."""
@@ -184,8 +186,8 @@ def check_keras_kernel_layout(fn):
         raw = _call(fn, "your function", w)
         if not np.array_equal(w, original):
             raise ExerciseError("your function changed its input w; return a new array")
-        if raw is None:
-            raise ExerciseError("your function returned None: return the kernel (KH, KW, C, F)")
+        if returned_nothing(raw, "your function to_keras_kernel(w)"):
+            return
         result = np.asarray(raw, dtype=np.float64)
         if result.shape != expected.shape:
             hint = ""
@@ -220,6 +222,9 @@ def _describe(d, channels, height, width):
     return f"map {f}, pixel ({i}, {j})"
 
 
+@exercise("the rows Keras' Flatten needs",
+          spoilers=("transpose(1, 2, 0)",),
+          placeholder="your function to_keras_dense(W, channels, height, width)")
 def check_flatten_permutation(fn):
     """fn(W, channels, height, width) -> W_keras: the rows of our dense weights W
     (F*H*W, M), reordered for Keras' channels_last Flatten, which reads (H, W, F):
@@ -237,6 +242,8 @@ def check_flatten_permutation(fn):
     raw = _call(fn, "your function", W, channels, height, width)
     if not np.array_equal(W, original):
         raise ExerciseError("your function changed its input W; return a new array")
+    if returned_nothing(raw, "your function to_keras_dense(W, channels, height, width)"):
+        return
     result = _as_result_array(raw, "your function", (d, m))
     z_ours = a.reshape(len(a), -1) @ W
     z_keras = a.transpose(0, 2, 3, 1).reshape(len(a), -1) @ result
@@ -270,6 +277,9 @@ def check_flatten_permutation(fn):
                         "do not change or mix the numbers")
 
 
+@exercise("count the CNN's parameters",
+          spoilers=("20490", "20,490", "20_490"),
+          placeholder="your count, a number")
 def check_cnn_param_count(answer, channels=(16, 32), num_classes=10, image_size=28):
     """answer: how many numbers the improved CNN has (weights and biases), which is what
     Keras' model.summary() / model.count_params() reports.
@@ -281,8 +291,6 @@ def check_cnn_param_count(answer, channels=(16, 32), num_classes=10, image_size=
     parts = {"conv1": 9 * c1 + c1, "conv2": 9 * c1 * c2 + c2,
              "dense": c2 * side * side * num_classes + num_classes}
     expected = sum(parts.values())
-    if _unanswered(answer):
-        raise ExerciseError("no answer yet: replace ... with a number")
     if isinstance(answer, bool) or not isinstance(answer, numbers.Number):
         raise ExerciseError(f"give a number, got {type(answer).__name__} {answer!r}")
     if answer == expected:

@@ -6,14 +6,15 @@
     check_maxpool_backward(fn)   fn(dout, x, size, stride) -> dx, with overlaps, strides and ties
 
 Each check raises :class:`ExerciseError` with a message saying what is wrong, or
-prints one "Correct: ..." line.
+prints one "Correct: ..." line; a placeholder answer, or a function that returns None,
+counts as not answered yet (``_common.unanswered``).
 """
 
 import numbers
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = ["check_same_padding", "check_unreached_rows", "check_pool_output",
            "check_maxpool_backward"]
@@ -44,6 +45,9 @@ def _call(fn, name, *args):
 
 # ---------------------------------------------------------------- padding
 
+@exercise("the padding that keeps the size",
+          spoilers=("(f - 1) // 2", "(f - 1) / 2", "(f-1)/2"),
+          placeholder="your function same_padding(f)")
 def check_same_padding(fn):
     """fn(f) must return the integer p = (f - 1) / 2 for odd f.
 
@@ -52,8 +56,8 @@ def check_same_padding(fn):
     n = 28
     for f in (1, 3, 5, 7, 9, 11):
         p = _call(fn, "your function", f)
-        if p is None:
-            raise ExerciseError(f"your function returned None for f={f}: it must return the padding p")
+        if returned_nothing(p, "your function same_padding(f)"):
+            return
         if isinstance(p, bool) or not isinstance(p, numbers.Number):
             raise ExerciseError(f"for f={f} your function returned {p!r}; return a number of pixels (an int)")
         if not isinstance(p, numbers.Integral):
@@ -92,6 +96,9 @@ _UNREACHED_CASES = [(28, 5, 1), (28, 5, 2), (28, 3, 2), (28, 5, 3), (28, 2, 2),
                     (7, 2, 2), (10, 2, 3), (5, 1, 2), (12, 3, 4)]
 
 
+@exercise("the rows no window reaches",
+          spoilers=("[2, 5, 8, 9]", "[26, 27]"),
+          placeholder="your function of (n, f, s) returning a list of rows")
 def check_unreached_rows(fn):
     """fn(n, f, s) -> the input rows (0-based) that no f-row window at stride s covers.
 
@@ -101,9 +108,8 @@ def check_unreached_rows(fn):
     """
     for n, f, s in _UNREACHED_CASES:
         got = _call(fn, "your function", n, f, s)
-        if got is None:
-            raise ExerciseError(f"your function returned None for n={n}, f={f}, s={s}; "
-                                f"return a list of row numbers (an empty list if none)")
+        if returned_nothing(got, "your function of (n, f, s) returning a list of rows"):
+            return
         if isinstance(got, numbers.Number):
             raise ExerciseError(
                 f"for n={n}, f={f}, s={s} your function returned the number {got!r}; return the "
@@ -146,6 +152,9 @@ def _pool2d(x, size, stride, reduce):
     return out
 
 
+@exercise("a max pool by hand",
+          spoilers=("[[8, 7], [8, 9]]",),
+          placeholder="your 2 x 2 nested list")
 def check_pool_output(answer):
     """answer: the max pool (size 3, stride 2) of POOL_EXERCISE_X, a 2 x 2 array or nested list."""
     x, size, stride = POOL_EXERCISE_X.astype(float), POOL_EXERCISE_SIZE, POOL_EXERCISE_STRIDE
@@ -261,6 +270,9 @@ def _check_ties(got, dout, x, size, stride, case):
                         f"should be {d:g} at one of its maxima and 0 elsewhere, yours is {g.tolist()}.")
 
 
+@exercise("the max-pool backward pass",
+          spoilers=("np.unravel_index(np.argmax(window)",),
+          placeholder="your function of (dout, x, size, stride) returning dx")
 def check_maxpool_backward(fn):
     """fn(dout, x, size, stride) -> dx for max pooling, x and dx of shape (N, C, H, W).
 
@@ -274,8 +286,8 @@ def check_maxpool_backward(fn):
         oh, ow = (x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1
         dout = rng.uniform(0.5, 1.5, (x.shape[0], x.shape[1], oh, ow)) * rng.choice([-1, 1], (oh, ow))
         got = _call(fn, f"{case}: your backward", dout.copy(), x.copy(), size, stride)
-        if got is None:
-            raise ExerciseError(f"{case}: your backward returned None; return dx")
+        if returned_nothing(got, "your function of (dout, x, size, stride) returning dx"):
+            return
         got = np.asarray(got, dtype=float)
         if got.shape != x.shape:
             raise ExerciseError(f"{case}: dx has shape {got.shape}, expected x's shape {x.shape} "

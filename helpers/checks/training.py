@@ -1,8 +1,8 @@
 """Exercise checks for notebooks 06 (the article's code, audited) and 07 (training a CNN).
 
-Each check prints "Correct: ..." for a right answer, "Not answered yet: ..."
-while the answer is still None, and raises ExerciseError saying what is wrong
-otherwise. They return None, so a notebook cell ending with a check shows no
+Each check prints "Correct: ..." for a right answer, "No answer yet: ..."
+while the answer (or what the learner's function returns) is still None (see
+``_common.unanswered``), and raises ExerciseError saying what is wrong otherwise. They return None, so a notebook cell ending with a check shows no
 "Out" value.
 
     check_binarize(fn)          fn(y) -> 1 where the digit is > 4, else 0, y untouched
@@ -13,13 +13,9 @@ otherwise. They return None, so a notebook cell ending with a check shows no
 
 import numpy as np
 
-from ._common import ExerciseError, report_ok
+from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = ["check_binarize", "check_fix_layout", "check_sgd_step", "check_majority_baseline"]
-
-
-def _not_answered(hint):
-    print(f"Not answered yet: {hint}")
 
 
 def _call(fn, *args):
@@ -31,6 +27,9 @@ def _call(fn, *args):
         raise ExerciseError(f"your function raised {type(err).__name__}: {err}") from err
 
 
+@exercise("binarize labels without side effects",
+          spoilers=("(y > 4)", "y >= 5", ">= 5)"),
+          placeholder="your function my_binarize(y)")
 def check_binarize(fn):
     """fn(y) must return a new array, 1 for digits 5..9 and 0 for 0..4, leaving y unchanged,
     and give the same answer when called twice on the same labels."""
@@ -41,7 +40,8 @@ def check_binarize(fn):
     view = base[:10]                                     # like y = y_train[:200]
     out = _call(fn, view)
     if out is None and np.array_equal(base[:10], original):
-        return _not_answered("make your function return the 0/1 labels")
+        returned_nothing(out, "your function my_binarize(y)")
+        return
     out = np.asarray(out)
     if not np.array_equal(base[:10], original):
         raise ExerciseError(
@@ -66,6 +66,9 @@ def check_binarize(fn):
     report_ok("labels binarized into a new array; the input is untouched")
 
 
+@exercise("read a gradient in the filter-major layout",
+          spoilers=("reshape(g, (num_filters, side, side))", "reshape(num_filters, side, side)"),
+          placeholder="your function my_maps(g, num_filters, side)")
 def check_fix_layout(fn):
     """fn(g, num_filters, side) must turn the filter-major flat vector g (F*n*n,)
     into maps (F, n, n): maps[i, r, c] = g[i*n*n + r*n + c]."""
@@ -73,8 +76,8 @@ def check_fix_layout(fn):
     g = np.arange(num_filters * side * side, dtype=np.float64) * 1.5
     expected = g.reshape(num_filters, side, side)
     out = _call(fn, g.copy(), num_filters, side)
-    if out is None:
-        return _not_answered("return the maps, an array of shape (F, n, n)")
+    if returned_nothing(out, "your function my_maps(g, num_filters, side)"):
+        return
     out = np.asarray(out)
     if out.shape != expected.shape:
         if out.shape == (side, side, num_filters):
@@ -93,6 +96,9 @@ def check_fix_layout(fn):
     report_ok("filter-major gradient read as (F, n, n)")
 
 
+@exercise("one step of gradient descent",
+          spoilers=("{key: p - lr * grads[key]", "{k: p[k] - lr * g[k]"),
+          placeholder="your function my_sgd_step(params, grads, lr)")
 def check_sgd_step(fn):
     """fn(params, grads, lr) must return new params p - lr * g for every key, without
     changing params or grads."""
@@ -103,7 +109,8 @@ def check_sgd_step(fn):
     before_g = {k: v.copy() for k, v in grads.items()}
     out = _call(fn, params, grads, lr)
     if out is None and all(np.array_equal(params[k], before_p[k]) for k in params):
-        return _not_answered("return the dict of new parameters")
+        returned_nothing(out, "your function my_sgd_step(params, grads, lr)")
+        return
     if any(not np.array_equal(params[k], before_p[k]) for k in params):
         raise ExerciseError("your step modified params in place (e.g. with -=); return a new dict "
                             "so that checkpoints saved earlier keep their values")
@@ -126,6 +133,9 @@ def check_sgd_step(fn):
     report_ok("one step of gradient descent, p - lr * grad, inputs untouched")
 
 
+@exercise("the majority-class baseline",
+          spoilers=("bincount(y_train)",),
+          placeholder="your function my_baseline(y_train, y_test)")
 def check_majority_baseline(fn):
     """fn(y_train, y_test) must return the accuracy on y_test of always answering the
     most frequent class of y_train (a float in [0, 1])."""
@@ -133,8 +143,8 @@ def check_majority_baseline(fn):
     y_test = np.array([1, 1, 1, 2, 0, 1, 2, 1])          # class 1 is the test majority
     expected = 2 / 8
     out = _call(fn, y_train.copy(), y_test.copy())
-    if out is None:
-        return _not_answered("return the baseline's accuracy, a number between 0 and 1")
+    if returned_nothing(out, "your function my_baseline(y_train, y_test)"):
+        return
     try:
         value = float(out)
     except (TypeError, ValueError):

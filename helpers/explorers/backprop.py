@@ -26,7 +26,9 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from ..conv import conv2d_backward, conv2d_forward
 from ..layers import dense_backward, dense_forward, sigmoid, sigmoid_backward
 from ..losses import half_squared_error
-from ._style import CONTROL_STYLE, FONT_SIZE, slider, TOGGLE_STYLE
+from ._style import CONTROL_STYLE, FONT_SIZE, OKABE_ITO, slider, TOGGLE_STYLE
+
+_BACKWARD = OKABE_ITO["vermillion"]     # the backward pass, beside grey forward arrows
 
 __all__ = [
     "descend", "step_factor", "gradient_descent_explorer",
@@ -119,9 +121,10 @@ def gradient_descent_explorer(a_min=1.0, a_start=4.0, lr=0.4, steps=8):
         grid = np.linspace(a_min - span, a_min + span, 400)
         ax.plot(grid, (grid - a_min) ** 2, color="0.4", lw=2, label="L(a) = (a - a1)$^2$")
         shown = path[np.abs(path - a_min) <= span]
-        ax.plot(shown, (shown - a_min) ** 2, "o-", color="tab:orange", ms=7, lw=1.5, label="steps")
-        ax.plot([a0], [(a0 - a_min) ** 2], "s", color="tab:red", ms=11, label="start a2")
-        ax.plot([a_min], [0], "*", color="tab:green", ms=18, label="minimum a1")
+        ax.plot(shown, (shown - a_min) ** 2, "o-", color=OKABE_ITO["orange"], ms=7, lw=1.5,
+                label="steps")
+        ax.plot([a0], [(a0 - a_min) ** 2], "s", color="black", ms=11, label="start a2")
+        ax.plot([a_min], [0], "*", color=OKABE_ITO["blue"], ms=18, label="minimum a1")
         ax.set_xlabel("parameter a", fontsize=FONT_SIZE)
         ax.set_ylabel("loss L(a)", fontsize=FONT_SIZE)
         ax.set_title(f"learning rate {lr_:.2f}", fontsize=FONT_SIZE + 1)
@@ -129,7 +132,7 @@ def gradient_descent_explorer(a_min=1.0, a_start=4.0, lr=0.4, steps=8):
         ax.set_ylim(-0.05 * span ** 2, span ** 2 * 1.05)
         ax.tick_params(labelsize=FONT_SIZE - 2)
         safe = np.maximum(dist, 1e-16)
-        ax2.semilogy(np.arange(n + 1), safe, "o-", color="tab:orange", ms=6)
+        ax2.semilogy(np.arange(n + 1), safe, "o-", color=OKABE_ITO["orange"], ms=6)
         ax2.set_xlabel("step k", fontsize=FONT_SIZE)
         ax2.set_ylabel("distance |a_k - a1|", fontsize=FONT_SIZE)
         ax2.set_title(f"|1 - 2 lr| = {step_factor(lr_):.2f} per step", fontsize=FONT_SIZE + 1)
@@ -265,13 +268,13 @@ def _draw_graph(step, activation):
             ox, oy = 0.12 * (y1 - y0) / length, -0.12 * (x1 - x0) / length
             ax.add_patch(FancyArrowPatch((x1 + ox, y1 + oy), (x0 + ox, y0 + oy), arrowstyle="-|>",
                                          mutation_scale=20, shrinkA=30, shrinkB=30, lw=2.5,
-                                         color="tab:red"))
+                                         color=_BACKWARD))
         if label:
             ax.text((x0 + x1) / 2, (y0 + y1) / 2 + 0.22, label.format(act=act), ha="center",
                     fontsize=FONT_SIZE - 1, color="0.25")
     for name, (cx, cy) in _NODES.items():
         if name == current:
-            face, edge = "#ffb347", "tab:red"
+            face, edge = "#ffb347", _BACKWARD
         elif name in done:
             face, edge = "#ffe4c4", "0.3"
         else:
@@ -281,8 +284,8 @@ def _draw_graph(step, activation):
                                     facecolor=face, edgecolor=edge,
                                     lw=3.5 if name == current else 1.5))
         ax.text(cx, cy, name, ha="center", va="center", fontsize=FONT_SIZE + 5, weight="bold")
-    ax.text(0.0, 0.35, "backward pass: red arrows carry dE/d(node) from E back to X",
-            fontsize=FONT_SIZE - 1, color="tab:red")
+    ax.text(0.0, 0.35, "backward pass: vermillion arrows carry dE/d(node) from E back to X",
+            fontsize=FONT_SIZE - 1, color=_BACKWARD)
     return fig
 
 

@@ -21,7 +21,8 @@ from matplotlib.patches import Rectangle
 
 from ..conv import conv2d_forward, conv_output_size
 from ..layers import avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
-from ._style import CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, slider
+from ._style import (CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO, SERIES_COLOURS,
+                     SERIES_STYLES, slider)
 
 __all__ = ["padding_stride_explorer", "maxpool_routing_explorer",
            "window_coverage", "maxpool_backward_all_ties"]
@@ -112,15 +113,16 @@ def _draw_padding(image, operation, f, padding, stride):
         ax_in, ax_cov, ax_out = fig.subplots(1, 3)
         ax_in.imshow(padded, cmap=CMAP_IMAGE, vmin=0, vmax=1)
         ax_in.add_patch(Rectangle((padding - 0.5, padding - 0.5), n, n, fill=False,
-                                  ec="tab:blue", ls="--", lw=1.5))
+                                  ec=OKABE_ITO["blue"], ls="--", lw=1.5))
         for k, (top, left) in enumerate([(0, 0), (0, stride)]):
             if left + f <= padded.shape[1]:
                 ax_in.add_patch(Rectangle((left - 0.5, top - 0.5), f, f, fill=False,
-                                          ec="tab:orange", lw=3 if k == 0 else 1.5,
+                                          ec=OKABE_ITO["orange"], lw=3 if k == 0 else 1.5,
                                           ls="-" if k == 0 else ":"))
-        for r in unreached:      # rows and columns that no window reaches, in red
-            ax_in.axhspan(r - 0.5, r + 0.5, color="tab:red", alpha=0.35)
-            ax_in.axvspan(r - 0.5, r + 0.5, color="tab:red", alpha=0.35)
+        for r in unreached:      # rows and columns no window reaches: vermillion, cross-hatched
+            for span in (ax_in.axhspan, ax_in.axvspan):
+                span(r - 0.5, r + 0.5, facecolor=OKABE_ITO["vermillion"], alpha=0.35,
+                     hatch="xx", edgecolor=OKABE_ITO["vermillion"], lw=0)
         ax_in.set_title(f"padded input {padded.shape[0]} x {padded.shape[1]}\n"
                         f"first window and the next one (stride {stride})")
         im = ax_cov.imshow(coverage, cmap="viridis")
@@ -206,7 +208,6 @@ def _draw_routing(crop, size, stride, rule):
             win = crop[i * stride:i * stride + size, j * stride:j * stride + size]
             n_tied += int((win == win.max()).sum() > 1)
     h, w = crop.shape
-    colours = ["tab:orange", "tab:blue", "tab:green", "tab:purple"]
     with rc_context({"font.size": FONT_SIZE}):
         fig = Figure(figsize=(13, 6))
         ax_x, ax_dx = fig.subplots(1, 2)
@@ -221,12 +222,13 @@ def _draw_routing(crop, size, stride, rule):
                            fontsize=FONT_SIZE, color="black")
         for i in range(oh):
             for j in range(ow):
-                colour = colours[(i + j) % len(colours)]
+                colour = SERIES_COLOURS[(i + j) % len(SERIES_COLOURS)]   # and a line style:
+                style = SERIES_STYLES[(i + j) % len(SERIES_STYLES)]      # hue is not enough
                 inset = 0.08 * ((i + j) % 2)     # overlapping windows stay distinguishable
                 for ax in (ax_x, ax_dx):
                     ax.add_patch(Rectangle((j * stride - 0.5 + inset, i * stride - 0.5 + inset),
                                            size - 2 * inset, size - 2 * inset, fill=False,
-                                           ec=colour, lw=2.5))
+                                           ec=colour, ls=style, lw=2.5))
         ax_x.set_title(f"input crop: {oh * ow} windows of {size} x {size}, stride {stride}")
         ax_dx.set_title("dx when every window's dout = 1")
         for ax in (ax_x, ax_dx):

@@ -23,7 +23,8 @@ from matplotlib.figure import Figure
 from .. import nets
 from ..layers import sigmoid, softmax
 from ..train import evaluate
-from ._style import CMAP_IMAGE, CMAP_SIGNED, CONTROL_LAYOUT, CONTROL_STYLE, FONT_SIZE, slider
+from ._style import (CMAP_IMAGE, CMAP_SIGNED, CONTROL_LAYOUT, CONTROL_STYLE, FONT_SIZE,
+                     OKABE_ITO, RIGHT_COLOUR, WRONG_COLOUR, WRONG_MARK, slider, verdict)
 
 __all__ = [
     "plot_history", "plot_confusion_matrix", "plot_digits", "plot_filters",
@@ -31,8 +32,8 @@ __all__ = [
     "misclassified_gallery", "feature_map_explorer", "time_machine",
 ]
 
-_GOOD, _BAD = "#2ca02c", "#d62728"
-_FILTER_COLOURS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#9467bd", "#8c564b", "#e377c2")
+_FILTER_COLOURS = (OKABE_ITO["blue"], OKABE_ITO["orange"], OKABE_ITO["bluish green"],
+                   OKABE_ITO["reddish purple"], OKABE_ITO["sky blue"], OKABE_ITO["vermillion"])
 
 
 # ---------------------------------------------------------------- drawing helpers
@@ -263,7 +264,7 @@ def live_training_plot(total_steps, title="training"):
         ax_loss.set(xlim=(0, total_steps), xlabel="step", ylabel="mini-batch loss",
                     title=f"{title}: loss")
         ax_loss.set_yscale("log")
-        ax_acc.plot(history.val_step, history.val_accuracy, marker="o", color=_GOOD)
+        ax_acc.plot(history.val_step, history.val_accuracy, marker="o", color=RIGHT_COLOUR)
         ax_acc.set(xlim=(0, total_steps), ylim=(0, 1), xlabel="step", ylabel="accuracy",
                    title="held-out accuracy")
         for ax in (ax_loss, ax_acc):
@@ -303,7 +304,8 @@ def misclassified_gallery(images, y_true, y_pred, class_names=None, per_page=16)
         page.max = pages - 1
         shown = chosen[page.value * per_page:(page.value + 1) * per_page]
         titles = [f"{names[y_true[i]]} -> {names[y_pred[i]]}" for i in shown]
-        fig = plot_digits(images[shown], titles, [_BAD] * len(shown), columns=8)
+        fig = plot_digits(images[shown], [f"{WRONG_MARK} {t}" for t in titles],
+                          [WRONG_COLOUR] * len(shown), columns=8)
         figure.value = _png(fig)
         readout.value = (f"<b>{len(chosen)}</b> misclassified images "
                          f"(of {len(images)}); page {page.value + 1} of {pages}")
@@ -418,19 +420,19 @@ def time_machine(net, history, x_show, y_show, x_eval, y_eval, loss="softmax_cro
             ax.set_title(f"filter {f}", fontsize=10)
         for d in range(n_d):
             ax = fig.add_subplot(grid[1, d])
-            ok = pred[d] == y_show[d]
-            _show_digit(ax, x_show[d], f"{pred[d]} ({prob[d, pred[d]]:.2f})",
-                        _GOOD if ok else _BAD)
+            mark, colour = verdict(pred[d] == y_show[d])
+            _show_digit(ax, x_show[d], f"{mark} {pred[d]} ({prob[d, pred[d]]:.2f})", colour)
         ax = fig.add_subplot(grid[2, :])
         ax.plot(history.step, history.loss, lw=0.7, color="grey", label="mini-batch loss")
-        ax.axvline(step, color=_BAD, lw=2, label=f"step {step}")
+        ax.axvline(step, color="black", lw=2, ls="--", label=f"step {step}")
         ax.set_yscale("log")
         ax.set(xlabel="step", ylabel="loss")
         ax.legend(loc="upper right")
         figure.value = _png(fig)
         readout.value = (f"step <b>{step}</b>: held-out loss <b>{value:.3f}</b>, "
                          f"accuracy <b>{acc:.3f}</b>; digits: predicted class "
-                         f"(probability), green = right, red = wrong")
+                         f"(probability), {verdict(True)[0]} blue = right, {verdict(False)[0]} "
+                         f"vermillion = wrong")
 
     step_slider.observe(redraw, "value")
     redraw()
