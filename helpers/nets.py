@@ -148,7 +148,7 @@ def article_forward(params, x, *, activation="sigmoid"):
     params: {"w1": (F, 1, k, k), "W2": (F*n*n, M)} and optionally "b1" (F,), "b2" (M,)
     x: (N, 1, 28, 28) (see :func:`prepare_images`)
     activation: after the convolution, "sigmoid" (the article's) or "relu"
-        (notebook 09's lab compares them)
+        (notebook 10's lab compares them)
     -> z2 (N, M) logits, cache
 
         z1 = x * w1 + b1       (N, F, n, n)    cross-correlation, no padding

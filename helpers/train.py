@@ -275,6 +275,9 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     progress: show a ``tqdm.auto`` progress bar with the running loss.
     opt_state: the optimizer state to start from (``history.opt_state`` of an
         earlier run, same optimizer type); None starts fresh with optimizer.init.
+
+    While it trains, NumPy's BLAS runs on one thread (set at run time with threadpoolctl
+    and restored afterwards): notebooks need no environment variable for it.
     """
     optimizer = _optimizer(optimizer)
     if loss not in LOSSES:
@@ -310,6 +313,11 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     step = 0
     if 0 in checkpoint_steps:
         history.checkpoints[0] = copy_params(params)
+    # The course's networks multiply many small matrices: a second BLAS thread only waits
+    # (and on a busy machine makes a step several times slower), so training uses one.
+    # threadpoolctl changes the limit at run time and restores it afterwards.
+    from threadpoolctl import threadpool_limits
+    blas_limit = threadpool_limits(limits=1, user_api="blas")
     try:
         for epoch in range(1, epochs + 1):
             if step >= total:
@@ -341,6 +349,7 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
             if not (eval_every and step % eval_every == 0):
                 evaluate_now()
     finally:
+        blas_limit.restore_original_limits()
         if bar is not None:
             bar.close()
     history.opt_state = opt_state

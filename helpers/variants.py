@@ -1,6 +1,6 @@
 """The article's network for ten digits, with each of the article's choices as a switch.
 
-Notebook 09's "what goes wrong" lab flips five choices one at a time and measures
+Notebook 10's "what goes wrong" lab flips five choices one at a time and measures
 what each does to the gradients and to training:
 
     init         "uniform": every weight from [0, 1) (the article's), or "scaled" (Glorot)

@@ -50,12 +50,12 @@ PREPARE = {
         "                       seed=SEED, checkpoint_steps=spaced_steps(STEPS, 16), progress=False)\n"
         "pred_c = predict(IMPROVED_CNN, params_c, x_test)"
     ),
-    "09_ten_digits": (
+    "10_ten_digits": (
         "from helpers import nets, train, variants\n"
         "from helpers.data import load_mnist\n"
         "from helpers.layers import softmax\n"
         "\n"
-        "# notebook 09's improved CNN (3 epochs) and its lab of 32 variants of the article's net\n"
+        "# notebook 10's improved CNN (3 epochs) and its lab of 32 variants of the article's net\n"
         "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
         "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(seed=0), x_train, y_train,\n"
         "                          loss=\"softmax_cross_entropy\", optimizer=train.adam(2e-3),\n"
@@ -64,12 +64,12 @@ PREPARE = {
         "grid = variants.variant_grid(x_train[:200], y_train[:200], steps=25, lr=0.1, seed=0,\n"
         "                             x_val=x_test[:500], y_val=y_test[:500])"
     ),
-    "10_fashion_mnist": (
+    "11_fashion_mnist": (
         "import numpy as np\n"
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
-        "# notebook 10's improved CNN: one epoch on 10,000 clothes\n"
+        "# notebook 11's improved CNN: one epoch on 10,000 clothes\n"
         "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
         "subset = np.random.default_rng(0).permutation(len(x_train))[:10_000]\n"
         "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(10, seed=0),\n"
@@ -77,7 +77,7 @@ PREPARE = {
         "                          batch_size=32, epochs=1, seed=0, progress=False)\n"
         "cnn_pred = train.predict(nets.IMPROVED_CNN, cnn_params, x_test)"
     ),
-    "11_the_same_network_in_keras": (
+    "12_the_same_network_in_keras": (
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
@@ -219,7 +219,7 @@ PAGES = {
             "time_machine(IMPROVED_CNN, hist_c, x_test[:8], y_test[:8], x_test[:500], y_test[:500])",
         ),
     ],
-    "08_padding_stride_pooling": [
+    "08_padding_stride_channels": [
         Explorer(
             "Padding, stride and pooling on a digit",
             "Change the window, the padding and the stride: what size comes out, what is lost?",
@@ -228,6 +228,8 @@ PAGES = {
             "\n"
             "padding_stride_explorer(digits(10))",
         ),
+    ],
+    "09_pooling": [
         Explorer(
             "Where a max-pool gradient goes",
             "Switch the tie rule: with one winner per window, dx adds up to exactly the gradient "
@@ -238,7 +240,7 @@ PAGES = {
             "maxpool_routing_explorer(digits(10))",
         ),
     ],
-    "09_ten_digits": [
+    "10_ten_digits": [
         Explorer(
             "Softmax, its gradient p - y, and overflow",
             "Move the logits, then the shift c: p does not change, but the naive formula "
@@ -262,7 +264,7 @@ PAGES = {
             "lab_explorer(grid)",
         ),
     ],
-    "10_fashion_mnist": [
+    "11_fashion_mnist": [
         Explorer(
             "Browse the ten classes of clothes",
             "Pick a class and page through its images.",
@@ -278,7 +280,7 @@ PAGES = {
             "confusion_explorer(x_test, y_test, cnn_pred, CLASSES)",
         ),
     ],
-    "11_the_same_network_in_keras": [
+    "12_the_same_network_in_keras": [
         Explorer(
             "Copying our weights into Keras",
             "Toggle how the kernel and the dense rows are copied: only the transposed kernel with "

@@ -7,7 +7,7 @@ notebooks themselves.
 
 import os
 
-# One BLAS thread, as notebooks 09 and 10 explain: the networks multiply many small
+# One BLAS thread, as notebooks 10 and 11 explain: the networks multiply many small
 # matrices, and on a shared two-core machine extra BLAS threads make training several
 # times slower. It only takes effect before NumPy is first imported, so it comes first
 # (a fresh Voila kernel has not imported NumPy yet).

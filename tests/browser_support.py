@@ -112,7 +112,7 @@ def course_environment(tmp):
     env.setdefault("KERAS_BACKEND", "jax")
     env.setdefault("JAX_PLATFORMS", "cpu")
     env.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # One BLAS thread (notebook 09 explains why): small matrix products on a shared
+    # One BLAS thread (notebook 10 explains why): small matrix products on a shared
     # machine run several times slower with more; it changes speed, not results.
     env.setdefault("OPENBLAS_NUM_THREADS", "1")
     labconfig = tmp / "config" / "labconfig"

@@ -1,4 +1,4 @@
-"""Headless tests of notebook 09's explorers and figure helpers: build each one, move a
+"""Headless tests of notebook 10's explorers and figure helpers: build each one, move a
 control as a learner would, and check that what it displays changed accordingly."""
 
 import os

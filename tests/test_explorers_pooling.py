@@ -1,4 +1,4 @@
-"""Notebook 08's explorers build headless, react to their controls and report true numbers."""
+"""The explorers of notebooks 08-09 build headless, react to their controls and report true numbers."""
 
 import os
 

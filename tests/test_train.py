@@ -220,3 +220,20 @@ def test_learning_rate_schedules():
     a, _ = train.adam_step(q, gq, train.adam_init(q), lr=lambda t: 0.01)
     b, _ = train.adam_step(q, gq, train.adam_init(q), lr=0.01)
     np.testing.assert_array_equal(a["w"], b["w"])
+
+
+def test_fit_trains_on_one_blas_thread_and_restores_the_setting():
+    from threadpoolctl import threadpool_info, threadpool_limits
+
+    def blas_threads():
+        return [pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas"]
+
+    x = np.random.default_rng(0).integers(0, 256, size=(16, 28, 28)).astype(np.uint8)
+    y = np.arange(16) % 10
+    seen = []
+    with threadpool_limits(limits=2, user_api="blas"):
+        train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(seed=0), x, y, batch_size=8,
+                  progress=False, eval_every=1, callback=lambda h, p: seen.append(blas_threads()))
+        after = blas_threads()
+    assert seen and all(threads == [1] * len(threads) for threads in seen)
+    assert after == [2] * len(after)

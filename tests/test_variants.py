@@ -1,4 +1,4 @@
-"""helpers.variants: the article's network with switches (notebook 09's lab).
+"""helpers.variants: the article's network with switches (notebook 10's lab).
 
 The variant network must be the article's network when the switches are off, its backward
 pass must be the true gradient (checked by central differences) except for the article's

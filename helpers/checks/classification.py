@@ -1,6 +1,6 @@
-"""Exercise checks for notebooks 09-11 (classifying digits and clothes).
+"""Exercise checks for notebooks 10-12 (classifying digits and clothes).
 
-Notebook 09 (ten digits):
+Notebook 10 (ten digits):
 
     check_softmax(fn)                  fn(z) -> softmax of each row of z (N, K)
     check_cross_entropy_gradient(fn)   fn(logits, y) -> dE/dlogits (N, K), E averaged over N
@@ -64,7 +64,7 @@ def _reference_softmax(z):
     return e / e.sum(axis=1, keepdims=True)
 
 
-# ---------------------------------------------------------------- notebook 09
+# ---------------------------------------------------------------- notebook 10
 
 @exercise("a softmax that never overflows",
           spoilers=("z - z.max(axis=1, keepdims=True)",),

@@ -1,4 +1,4 @@
-"""Checks for notebooks 10 (Fashion-MNIST) and 11 (the same network in Keras).
+"""Checks for notebooks 11 (Fashion-MNIST) and 12 (the same network in Keras).
 
     check_hardest_pair(answer, cm, class_names)  the two classes most often mixed up
     check_merged_accuracy(fn)                     fn(cm, group) -> accuracy when the classes
@@ -53,7 +53,7 @@ def _as_result_array(result, name, expected_shape):
     return result
 
 
-# ---------------------------------------------------------------- notebook 10
+# ---------------------------------------------------------------- notebook 11
 
 def _class_index(item, class_names):
     if isinstance(item, str):

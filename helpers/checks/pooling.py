@@ -1,4 +1,4 @@
-"""Checks for notebook 08: zero padding, stride, max and average pooling.
+"""Checks for notebooks 08 (padding and stride) and 09 (max and average pooling).
 
     check_same_padding(fn)       fn(f) -> p that keeps an n x n input n x n (odd f, stride 1)
     check_unreached_rows(fn)     fn(n, f, s) -> the input rows no window covers (no padding)

@@ -1,4 +1,4 @@
-"""Explorers and figures for notebook 09 (ten digits: softmax, cross-entropy, what goes wrong).
+"""Explorers and figures for notebook 10 (ten digits: softmax, cross-entropy, what goes wrong).
 
     softmax_explorer()                      four logits, a true class and a shift of all logits
                                             -> probabilities, the loss -log p_y, the gradient p - y

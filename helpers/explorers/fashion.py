@@ -1,4 +1,4 @@
-"""Explorers and figures for notebook 10: the ten Fashion-MNIST classes and their confusions.
+"""Explorers and figures for notebook 11: the ten Fashion-MNIST classes and their confusions.
 
 Explorers (each returns one ipywidgets container):
 
@@ -237,7 +237,7 @@ def confusion_explorer(images, y_true, y_pred, class_names, max_images=20, colum
     way, that cell outlined in the confusion matrix, and the images themselves.
 
     images (N, H, W), y_true (N,), y_pred (N,). Starts on the largest off-diagonal
-    cell (the most frequent single mistake). Like notebook 09's confusion_explorer,
+    cell (the most frequent single mistake). Like notebook 10's confusion_explorer,
     with class names instead of digits; drawn with notebook 07's
     ``plot_confusion_matrix`` and ``plot_digits``. Returns a VBox.
     """

@@ -1,4 +1,4 @@
-"""Explorers for notebook 08: padding, stride and pooling over a real digit.
+"""Explorers for notebooks 08-09: padding, stride and pooling over a real digit.
 
     padding_stride_explorer(images=None)   window size, padding, stride and operation
                                             -> padded input with its windows, windows per
