@@ -33,7 +33,6 @@ import functools
 import html
 import io
 import re
-import textwrap
 import uuid
 from html.parser import HTMLParser
 
@@ -54,7 +53,7 @@ _MIN_WIDTH = 720      # px
 _MARGIN = 10          # px
 _TEXT_PT = 12         # points, for the settings and readout lines
 _LINE = 24            # px per text line at _TEXT_PT
-_CHAR = 8.6           # px, average width of a character at _TEXT_PT (for wrapping)
+_CHAR = 8.6         # px, average width of a character at _TEXT_PT (table captions)
 _CELL = (46, 34)      # px, one cell of an HTML table (width, height)
 
 
@@ -324,9 +323,31 @@ def _png_size(png):
     return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
 
 
+@functools.lru_cache(maxsize=1)
+def _measurer():
+    from matplotlib.backends.backend_agg import RendererAgg
+
+    return RendererAgg(1, 1, _DPI)
+
+
+def _text_width(text, bold):
+    """Width in pixels of ``text`` drawn at _TEXT_PT (as fig.text draws it)."""
+    from matplotlib.font_manager import FontProperties
+
+    font = FontProperties(size=_TEXT_PT, weight="bold" if bold else "normal")
+    return _measurer().get_text_width_height_descent(text, font, ismath=False)[0]
+
+
 def _wrap(line, width_px, bold=False):
-    char = _CHAR * (1.12 if bold else 1.0)
-    return textwrap.wrap(line, max(20, int((width_px - 2 * _MARGIN) / char))) or [""]
+    """Greedy word wrap of ``line`` to lines that fit ``width_px`` minus the margins."""
+    room = width_px - 2 * _MARGIN
+    lines = []
+    for word in line.split(" "):
+        if lines and _text_width(lines[-1] + " " + word, bold) <= room:
+            lines[-1] += " " + word
+        else:
+            lines.append(word)
+    return lines or [""]
 
 
 def _valid_math(line):
@@ -411,7 +432,12 @@ def _compose(view):
                 _draw_table(fig, at, x, y, *payload)
         buffer = io.BytesIO()
         fig.savefig(buffer, format="png", dpi=_DPI, facecolor="white")
-    return buffer.getvalue()
+    # 256 colours: the stored notebooks grow by about a third of the RGBA picture's size
+    from PIL import Image
+
+    small = io.BytesIO()
+    Image.open(buffer).convert("RGB").quantize(256).save(small, format="png", optimize=True)
+    return small.getvalue()
 
 
 def _draw_table(fig, at, x, y, title, rows):
