@@ -10,7 +10,7 @@ export MPLBACKEND    ?= Agg
 export JAX_PLATFORMS ?= cpu
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lab test unit notebooks browser present bench clean
+.PHONY: install lab test unit notebooks browser present bench site clean
 
 install: $(STAMP)
 
@@ -50,6 +50,12 @@ present: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+
+# The course site: every notebook as a static HTML page from its stored outputs (figures and
+# explorers' pictures), an index in course order, previous/next links; offline, with MathJax
+# copied from Debian's libjs-mathjax (or npm's mathjax@2). Open build/site/index.html.
+site: install
+	$(BIN)/python tools/build_site.py --out build/site
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
