@@ -176,3 +176,14 @@ def test_a_saved_notebook_stores_the_final_live_plot_and_progress_line(stored):
     assert "image/png" in plot.data and WIDGET_VIEW in plot.data
     assert re.fullmatch(r"training improved_cnn: 6/6 steps, loss \u2248\d+\.\d{4}", bar.data["text/plain"])
     assert WIDGET_VIEW in bar.data and "image/png" not in bar.data
+
+
+def test_settings_that_come_out_of_training_stay_out_of_the_summary():
+    from helpers.explorers.fashion import confusion_explorer
+
+    rng = np.random.default_rng(0)
+    y_true, y_pred = rng.integers(0, 3, 60), rng.integers(0, 3, 60)
+    box = confusion_explorer(rng.integers(0, 255, (60, 28, 28)), y_true, y_pred, ["a", "b", "c"])
+    summary = box.static.summary()
+    assert summary.endswith("starting on the most frequent mistake") and "true class" not in summary
+    assert [label for label, _ in box.static.settings()] == ["true class", "predicted as"]   # in the picture

@@ -57,12 +57,15 @@ _CHAR = 8.6         # px, average width of a character at _TEXT_PT (table captio
 _CELL = (46, 34)      # px, one cell of an HTML table (width, height)
 
 
-def explorer(description, title="Interactive explorer"):
+def explorer(description, title="Interactive explorer", settings_in_summary=True):
     """Decorator for a function that builds an explorer.
 
     description: one phrase saying what the explorer shows, e.g.
         "slide a filter over an image: patch, products, their sum, feature map".
     title: what it is, the summary's first words ("Live training plot" ...).
+    settings_in_summary: False for an explorer whose first settings come out of training
+        (e.g. it starts on the most frequent mistake): the summary then leaves them out
+        (the picture still shows them), so that it stays the same on every machine.
     The function returns a widget, or a tuple whose first item is the widget
     (``live_training_plot`` returns (box, callback)); that widget gets a
     :class:`StaticView` as ``box.static`` and displays as the bundle described in
@@ -73,7 +76,7 @@ def explorer(description, title="Interactive explorer"):
         def build_explorer(*args, **kwargs):
             result = build(*args, **kwargs)
             box = result[0] if isinstance(result, tuple) else result
-            attach(box, description, title)
+            attach(box, description, title, settings_in_summary)
             return result
 
         build_explorer.description = description
@@ -83,9 +86,9 @@ def explorer(description, title="Interactive explorer"):
     return decorate
 
 
-def attach(box, description, title="Interactive explorer"):
+def attach(box, description, title="Interactive explorer", settings_in_summary=True):
     """Give ``box`` a static picture and summary (see the module docstring); returns box."""
-    view = StaticView(box, description, title)
+    view = StaticView(box, description, title, settings_in_summary)
     box.static = view
     # Instance attributes: IPython looks these up on the object, so only this box
     # (not every VBox) displays as the bundle.
@@ -102,8 +105,9 @@ class StaticView:
     training unless written after a "≈" (see CONTRIBUTING.md).
     """
 
-    def __init__(self, box, description, title="Interactive explorer"):
+    def __init__(self, box, description, title="Interactive explorer", settings_in_summary=True):
         self.box, self.description, self.title = box, description, title
+        self.settings_in_summary = settings_in_summary
         self.display_id = None
 
     # ----------------------------------------------------------------- content
@@ -114,7 +118,8 @@ class StaticView:
 
     def summary(self):
         """One line: '<title>: <description> (label: value; ...)'."""
-        settings = "; ".join(f"{label}: {value}" for label, value in self.settings())
+        settings = self.settings_in_summary and "; ".join(
+            f"{label}: {value}" for label, value in self.settings())
         line = f"{self.title}: {self.description}"
         return f"{line} ({settings})" if settings else line
 

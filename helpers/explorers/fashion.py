@@ -234,7 +234,8 @@ def class_browser(images, labels, class_names, per_page=30, columns=10):
     return widgets.VBox([title, widgets.HBox([choice, page]), summary, picture])
 
 
-@explorer('the Fashion-MNIST confusion matrix and the images behind any cell')
+@explorer("the Fashion-MNIST confusion matrix and the images behind any cell, starting on the "
+          "most frequent mistake", settings_in_summary=False)   # that cell comes out of training
 def confusion_explorer(images, y_true, y_pred, class_names, max_images=20, columns=10):
     """Pick a true class and a predicted class by name: how many test images go that
     way, that cell outlined in the confusion matrix, and the images themselves.
