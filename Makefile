@@ -11,7 +11,7 @@ export JAX_PLATFORMS ?= cpu
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install lab test unit notebooks notebooks-portable student student-test browser present \
-	bench clean instructor grade-test
+	bench site clean instructor grade-test
 
 # The instructors' venv: the students' pins plus nbgrader (requirements-instructor.lock).
 IVENV  := .venv-instructor
@@ -90,6 +90,12 @@ present: install
 
 bench: install
 	$(BIN)/python benchmarks/run_all.py
+
+# The course site: every notebook as a static HTML page from its stored outputs (figures and
+# explorers' pictures), an index in course order, previous/next links; offline, with MathJax
+# copied from Debian's libjs-mathjax (or npm's mathjax@2). Open build/site/index.html.
+site: install
+	$(BIN)/python tools/build_site.py --out build/site
 
 clean:
 	rm -rf $(VENV) $(IVENV) student .pytest_cache build *.egg-info

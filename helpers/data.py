@@ -38,6 +38,11 @@ directory, downloading missing files), ``"debian"`` (the files installed by
 ``apt-get install dataset-fashion-mnist``), ``"auto"`` (Keras' cache if
 complete, else Debian's copy, else download; prints which it used).
 
+The line a loader prints is what a notebook stores, so it names places without
+this machine's absolute paths (``~/.keras/datasets/mnist.npz``, ``$KERAS_HOME/...``,
+"Debian's dataset-fashion-mnist package") and says why a download failed in a few
+words ("no network connection"); the exceptions keep the full paths and error text.
+
 Which source was used, programmatically: pass ``return_source=True`` and get
 ``(data, source)``, ``source`` being the concrete name ("full"/"bundled", or
 "keras"/"debian").
@@ -166,12 +171,16 @@ class DataUnavailableError(DataError, OSError):
     """The requested data is neither on this machine nor downloadable.
 
     Attributes: ``where`` (the path that was looked for) and ``reason`` (why it
-    could not be downloaded), besides the full message.
+    could not be downloaded, in full: the network error, the path), besides the full
+    message; ``brief``: the same in a few words without this machine's paths or
+    error text (what a notebook prints, e.g. "could not be downloaded (no network
+    connection)").
     """
 
-    def __init__(self, message, where=None, reason=None):
+    def __init__(self, message, where=None, reason=None, brief=None):
         super().__init__(message)
         self.where, self.reason = where, reason
+        self.brief = brief or "is not available"
 
     def __str__(self):
         return self.args[0]
@@ -322,7 +331,7 @@ def _download(url, dest, verify):
     file is then removed. An existing dest is never overwritten. Network errors
     propagate (urllib.error.URLError, TimeoutError, OSError).
     """
-    from tqdm.auto import tqdm  # only needed here; keeps the module NumPy-only
+    from ._progress import Progress  # tqdm, only needed here; keeps the module NumPy-only
 
     dest = Path(dest)
     # Connect first: when offline, nothing is created on disk.
@@ -334,7 +343,7 @@ def _download(url, dest, verify):
         try:
             with os.fdopen(fd, "wb") as out:
                 total = int(response.headers.get("Content-Length") or 0) or None
-                with tqdm(total=total, unit="B", unit_scale=True, desc=dest.name) as bar:
+                with Progress(total, dest.name, unit="B", unit_scale=True) as bar:
                     for block in iter(lambda: response.read(1 << 16), b""):
                         out.write(block)
                         bar.update(len(block))
@@ -356,6 +365,46 @@ def _download_reason(err):
         return f"network unreachable ({err.reason})"
     return f"{type(err).__name__}: {err}"
 
+
+def _brief_reason(err):
+    """Why a download failed, in words a notebook may print and store: no path of this
+    machine, no operating-system error text (those stay in the exception's message)."""
+    if isinstance(err, ChecksumError):
+        return "the download failed its SHA-256 check"
+    if isinstance(err, DataError):
+        return "the download is not a valid data file"
+    if isinstance(err, urllib.error.HTTPError):
+        return f"the server answered HTTP {err.code}"
+    if isinstance(err, TimeoutError) or (isinstance(err, urllib.error.URLError)
+                                         and isinstance(err.reason, TimeoutError)):
+        return "the connection timed out"
+    if isinstance(err, urllib.error.URLError):
+        return "no network connection"
+    return f"the download failed ({type(err).__name__})"
+
+
+def _offline_reason():
+    return f"downloads are disabled ({ENV_OFFLINE}={os.environ.get(ENV_OFFLINE)})"
+
+
+def _shown(path):
+    """``path`` as the notebooks print it, never as this machine's absolute path:
+    Debian's package by name, else relative to ``$KERAS_HOME`` (when set) or ``~``,
+    else the temporary folder as ``<temp>``, else the file's name alone."""
+    path = Path(path)
+    candidates = [(FASHION_MNIST_DEBIAN_DIR, "Debian's dataset-fashion-mnist package")]
+    if os.environ.get("KERAS_HOME"):
+        candidates.append((_keras_home(), "$KERAS_HOME"))
+    candidates += [(Path.home(), "~"), (Path(tempfile.gettempdir()), "<temp>")]
+    for base, name in candidates:
+        try:
+            relative = path.relative_to(base)
+        except ValueError:
+            continue
+        if name.startswith("Debian"):
+            return name
+        return f"{name}/{relative.as_posix()}" if str(relative) != "." else name
+    return path.name
 
 # =============================================================================
 # MNIST
@@ -423,10 +472,10 @@ def _load_full():
         return _read_mnist_npz(path)
     where = keras_datasets_dir() / MNIST_NPZ_NAME
     if _offline():
-        reason = f"downloads are disabled ({ENV_OFFLINE}={os.environ.get(ENV_OFFLINE)})"
+        reason = _offline_reason()
         raise DataUnavailableError(
             f"full MNIST is not cached at {where} and {reason}; use source='bundled'",
-            where, reason)
+            where, reason, brief=reason)
     try:
         _download(MNIST_NPZ_URL, where,
                   lambda tmp: _check_hash(tmp, MNIST_NPZ_SHA256, _sha256_file(tmp),
@@ -437,7 +486,7 @@ def _load_full():
             f"full MNIST is not cached at {where} and could not be downloaded from "
             f"{MNIST_NPZ_URL}: {reason}. Go online once (the file is "
             f"{MNIST_NPZ_SIZE:,} bytes), or use source='bundled'.",
-            where, reason) from err
+            where, reason, brief=f"could not be downloaded ({_brief_reason(err)})") from err
     return _read_mnist_npz(where)
 
 
@@ -491,11 +540,13 @@ def load_mnist(source="auto", *, return_source=False):
         try:
             data, used = _load_full(), "full"
             print(f"MNIST: using full MNIST (60,000 train / 10,000 test) from "
-                  f"{_cached_mnist_npz()}")
+                  f"{_shown(_cached_mnist_npz())}")
         except DataUnavailableError as err:
             data, used = _load_bundled(), "bundled"
-            print(f"{_BUNDLED_LINE}; full MNIST not cached at {err.where} "
-                  f"and not downloadable: {err.reason}")
+            # what the notebook stores: no path of this machine, no network error text
+            # (err.reason and str(err) have them)
+            print(f"{_BUNDLED_LINE}; full MNIST is not in Keras' cache ({_shown(err.where)}) "
+                  f"and {err.brief}")
     return (data, used) if return_source else data
 
 
@@ -532,13 +583,13 @@ def _download_fashion():
     return directory
 
 
-def _fashion_unavailable(reason):
+def _fashion_unavailable(reason, brief=None):
     where = keras_datasets_dir() / FASHION_MNIST_SUBDIR
     return DataUnavailableError(
         f"Fashion-MNIST is not on this machine (looked in {where} and "
         f"{FASHION_MNIST_DEBIAN_DIR}) and {reason}. Install it offline with "
         "`sudo apt-get install dataset-fashion-mnist`, or go online once.",
-        where, reason)
+        where, reason, brief=brief or reason)
 
 
 def load_fashion_mnist(source="auto", *, return_source=False):
@@ -573,19 +624,18 @@ def load_fashion_mnist(source="auto", *, return_source=False):
     directory = _fashion_keras_dir()
     if directory is None and source == "auto" and _complete(FASHION_MNIST_DEBIAN_DIR):
         data = _read_fashion_dir(FASHION_MNIST_DEBIAN_DIR)
-        print(f"Fashion-MNIST: using Debian's copy in {FASHION_MNIST_DEBIAN_DIR}")
+        print(f"Fashion-MNIST: using {_shown(FASHION_MNIST_DEBIAN_DIR)}")
         return (data, "debian") if return_source else data
     if directory is None:
         if _offline():
-            raise _fashion_unavailable(
-                f"downloads are disabled ({ENV_OFFLINE}={os.environ.get(ENV_OFFLINE)})")
+            raise _fashion_unavailable(_offline_reason())
         try:
             directory = _download_fashion()
         except (OSError, DataError) as err:
             raise _fashion_unavailable(
-                f"could not be downloaded from {KERAS_ORIGIN}: {_download_reason(err)}"
-            ) from err
+                f"could not be downloaded from {KERAS_ORIGIN}: {_download_reason(err)}",
+                brief=f"could not be downloaded ({_brief_reason(err)})") from err
     data = _read_fashion_dir(directory)
     if source == "auto":
-        print(f"Fashion-MNIST: using Keras' cache in {directory}")
+        print(f"Fashion-MNIST: using Keras' cache ({_shown(directory)})")
     return (data, "keras") if return_source else data

@@ -272,7 +272,9 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
         eval_every=1 without x_val calls it after every step, evaluating nothing.
     checkpoint_steps: steps after which to store a copy of the parameters in
         history.checkpoints (0 = before the first update).
-    progress: show a ``tqdm.auto`` progress bar with the running loss.
+    progress: show a progress bar with the running loss (``helpers._progress``: tqdm's
+        bar; a saved notebook stores its final line, e.g. "training improved_cnn:
+        600/600 steps, loss ≈0.1234").
     opt_state: the optimizer state to start from (``history.opt_state`` of an
         earlier run, same optimizer type); None starts fresh with optimizer.init.
 
@@ -308,8 +310,8 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
 
     bar = None
     if progress:
-        from tqdm.auto import tqdm  # optional dependency of the training loop only
-        bar = tqdm(total=total, desc=f"training {net.name}", unit="step")
+        from ._progress import Progress  # tqdm: optional dependency of the training loop only
+        bar = Progress(total, f"training {net.name}", unit="step")
     step = 0
     if 0 in checkpoint_steps:
         history.checkpoints[0] = copy_params(params)
@@ -351,7 +353,8 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     finally:
         blas_limit.restore_original_limits()
         if bar is not None:
-            bar.close()
+            # what a saved notebook shows: the final state, no timings, the loss after '≈'
+            bar.close(f"loss ≈{history.loss[-1]:.4f}" if history.loss else None)
     history.opt_state = opt_state
     return params, history
 

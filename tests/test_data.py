@@ -10,7 +10,9 @@ import io
 import struct
 import subprocess
 import sys
+import tempfile
 import time
+import urllib.error
 import urllib.request
 from collections import Counter
 from pathlib import Path
@@ -305,8 +307,10 @@ def test_auto_falls_back_to_bundled_and_says_why(keras_home, offline, capsys):
     line = capsys.readouterr().out.strip()
     assert "\n" not in line
     assert line.startswith("MNIST: using the bundled 10,000-image set (8,000 train / 2,000 held out)")
-    assert str(keras_home / "datasets" / "mnist.npz") in line
-    assert "simulated offline" in line
+    # what a notebook stores: where and why in words, without this machine's path or error text
+    assert line.endswith("full MNIST is not in Keras' cache ($KERAS_HOME/datasets/mnist.npz) "
+                         "and could not be downloaded (no network connection)"), line
+    assert str(keras_home) not in line and "simulated offline" not in line
     assert offline == [data.MNIST_NPZ_URL]
     assert list(keras_home.iterdir()) == []  # nothing created when offline
     _, used = load_mnist(return_source=True)
@@ -384,7 +388,7 @@ def test_download_with_wrong_hash_leaves_nothing(keras_home, monkeypatch, tmp_pa
     assert leftovers(keras_home) == []
     _, used = load_mnist(return_source=True)
     assert used == "bundled"
-    assert "SHA-256 mismatch" in capsys.readouterr().out
+    assert "could not be downloaded (the download failed its SHA-256 check)" in capsys.readouterr().out
 
 
 def test_download_never_overwrites_an_existing_file(tmp_path, monkeypatch):
@@ -515,4 +519,40 @@ def test_fashion_uses_debian_copy(keras_home, offline, capsys):
     assert x_test.shape == (10_000, 28, 28)
     assert np.bincount(y_train).tolist() == [6000] * 10
     assert np.bincount(y_test).tolist() == [1000] * 10
-    assert str(data.FASHION_MNIST_DEBIAN_DIR) in capsys.readouterr().out
+    assert capsys.readouterr().out == "Fashion-MNIST: using Debian's dataset-fashion-mnist package\n"
+
+
+# ----------------------------------------------------------------------------- printed lines
+
+def test_printed_places_never_show_this_machines_paths(monkeypatch, tmp_path):
+    monkeypatch.delenv("KERAS_HOME", raising=False)
+    home = Path.home()
+    assert data._shown(home / ".keras" / "datasets" / "mnist.npz") == "~/.keras/datasets/mnist.npz"
+    assert data._shown(data.FASHION_MNIST_DEBIAN_DIR) == "Debian's dataset-fashion-mnist package"
+    assert data._shown(data.FASHION_MNIST_DEBIAN_DIR / "t10k-labels-idx1-ubyte.gz") == (
+        "Debian's dataset-fashion-mnist package")
+    monkeypatch.setenv("KERAS_HOME", str(tmp_path / "kh"))
+    assert data._shown(tmp_path / "kh" / "datasets" / "fashion-mnist") == "$KERAS_HOME/datasets/fashion-mnist"
+    monkeypatch.delenv("KERAS_HOME")
+    assert data._shown(Path(tempfile.gettempdir()) / ".keras" / "datasets") == "<temp>/.keras/datasets"
+    assert data._shown("/srv/elsewhere/mnist.npz") == "mnist.npz"
+
+
+@pytest.mark.parametrize("err, brief", [
+    (urllib.error.URLError(OSError(-2, "Name or service not known")), "no network connection"),
+    (urllib.error.URLError(TimeoutError("timed out")), "the connection timed out"),
+    (TimeoutError("The read operation timed out"), "the connection timed out"),
+    (urllib.error.HTTPError("https://x.invalid/f", 404, "Not Found", {}, None), "the server answered HTTP 404"),
+    (PermissionError(13, "Permission denied", "/root/.keras/datasets"), "the download failed (PermissionError)"),
+])
+def test_brief_download_reasons_hold_no_machine_detail(err, brief):
+    assert data._brief_reason(err) == brief
+    assert "Errno" not in brief and "/" not in brief.replace("HTTP", "")
+
+
+def test_offline_fashion_error_keeps_full_detail_but_a_brief_reason(keras_home, offline, monkeypatch):
+    monkeypatch.setattr(data, "FASHION_MNIST_DEBIAN_DIR", keras_home / "no-debian")
+    with pytest.raises(DataUnavailableError) as info:
+        load_fashion_mnist()
+    assert "simulated offline" in str(info.value) and str(keras_home) in str(info.value)
+    assert info.value.brief == "could not be downloaded (no network connection)"

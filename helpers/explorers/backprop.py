@@ -26,6 +26,7 @@ from matplotlib.patches import FancyArrowPatch, FancyBboxPatch
 from ..conv import conv2d_backward, conv2d_forward
 from ..layers import dense_backward, dense_forward, sigmoid, sigmoid_backward
 from ..losses import half_squared_error
+from ._static import explorer
 from ._style import CONTROL_STYLE, FONT_SIZE, OKABE_ITO, slider, TOGGLE_STYLE
 
 _BACKWARD = OKABE_ITO["vermillion"]     # the backward pass, beside grey forward arrows
@@ -93,6 +94,7 @@ def _verdict(lr):
     return f"converges {speed}, {side}the distance shrinks by {k:.2f} per step"
 
 
+@explorer('gradient descent on a parabola: the steps a learning rate takes')
 def gradient_descent_explorer(a_min=1.0, a_start=4.0, lr=0.4, steps=8):
     """Learning-rate explorer for L(a) = (a - a_min)^2: returns a VBox.
 
@@ -289,6 +291,7 @@ def _draw_graph(step, activation):
     return fig
 
 
+@explorer('step through the backward pass of the worked example, one gradient at a time')
 def backward_stepper(activation="identity"):
     """Step through the backward pass of the worked example one node at a time.
 

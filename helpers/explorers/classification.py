@@ -24,6 +24,7 @@ from matplotlib.patches import Rectangle
 
 from ..layers import softmax
 from ..variants import ARTICLE_CHOICES, CHOICES, FIXED_CHOICES, SATURATED_SLOPE, grid_key
+from ._static import explorer
 from ._style import CMAP_IMAGE, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = [
@@ -46,6 +47,7 @@ def _html(text, size=FONT_SIZE + 3):
 
 # ---------------------------------------------------------------- softmax explorer
 
+@explorer('move four logits and see the softmax probabilities and the cross-entropy loss')
 def softmax_explorer(logits=(1.0, 2.0, 3.0, 0.5), true_class=0):
     """Explorer: four logits (sliders), the true class and a shift c added to every logit.
 
@@ -155,6 +157,7 @@ def confident_mistakes(y_true, probs, k=12):
     return order, pred[order], conf[order]
 
 
+@explorer('the confusion matrix of the ten-digit CNN and the images behind any cell')
 def confusion_explorer(images, y_true, probs, max_images=15):
     """Explorer: choose a true class and a predicted class (or "any") and see those
     digits, most (or least) confident first, next to the confusion matrix with the chosen
@@ -268,6 +271,7 @@ def lab_table(grid):
     return "\n".join(lines)
 
 
+@explorer("the failure-mode lab: the article's choices switched one at a time, and what each does to training")
 def lab_explorer(grid):
     """Explorer over a precomputed ``helpers.variants.variant_grid``: one toggle per
     switch, buttons for "all the article's choices" and "all fixed", and for the chosen

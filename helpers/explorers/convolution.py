@@ -25,6 +25,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..conv import conv2d_forward, conv_output_size
+from ._static import explorer
 from ._style import CMAP_IMAGE, CMAP_SIGNED, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider
 
 __all__ = [
@@ -159,6 +160,7 @@ def draw_network_overview(ax):
 # (a) Slide a window over an image: patch, elementwise product, sum.
 # ----------------------------------------------------------------------------------------
 
+@explorer('slide a filter over an image; the patch, the filter, their products, the sum z[i, j] and the whole feature map')
 def window_explorer(image, filters=None, title="input x"):
     """Slide a filter over ``image`` (H, W): row/column sliders choose the output
     position (i, j), a dropdown chooses the filter.
@@ -225,6 +227,7 @@ def window_explorer(image, filters=None, title="input x"):
 # (b) Edit a 3x3 filter and see the feature map live.
 # ----------------------------------------------------------------------------------------
 
+@explorer("edit a 3x3 filter (nine numbers or a preset) and see the image's feature map")
 def filter_editor(image, presets=None):
     """Edit a 3x3 filter (nine number boxes, or a preset) and see ``image``'s
     feature map z = x correlated with w, recomputed on every change."""
@@ -302,6 +305,7 @@ def _terms(patch, w):
     return " + ".join(f"{a:g}&middot;{b:g}" for a, b in zip(patch.ravel(), w.ravel()))
 
 
+@explorer('step through a small convolution one output at a time: the patch, the products and their sum')
 def step_explorer(x, w):
     """Walk through z = x correlated with w (stride 1, no padding) one output at a
     time: a 'step' slider (and a 'next' button) picks output number k, read in
@@ -360,6 +364,7 @@ def _positions(n, f, padding, stride):
     return list(range(0, n + 2 * padding - f + 1, stride))
 
 
+@explorer('image size n, filter f, padding p and stride s: where the windows land and the output size (n + 2p - f) // s + 1')
 def output_size_explorer(n=7, f=3, padding=0, stride=2):
     """Sliders for n, f, padding p and stride s; draws the padded (n+2p) x (n+2p)
     input, the window positions and the cells no window reaches, and reports

@@ -19,6 +19,7 @@ from matplotlib.figure import Figure
 
 from helpers.layers import sigmoid
 
+from ._static import explorer
 from ._style import CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = ["shape_tracer", "saturation_explorer", "SATURATED_SLOPE"]
@@ -149,6 +150,7 @@ def _code_shape(code, shape):
     return code.format(**dict(zip(names, shape)))
 
 
+@explorer("pick an array shape and an operation (flatten, reshape, transpose) and follow every element's colour and label")
 def shape_tracer():
     """Explorer: pick an array shape and an operation (flatten, reshape, transpose), see the
     source and the result as coloured grids; each element keeps its colour and label.
@@ -228,6 +230,7 @@ def layer_statistics(z):
             "max_slope": float(slope.max())}
 
 
+@explorer("a dense layer's pre-activations over the sigmoid and its slope, and the share of saturated units, as the weight scale changes")
 def saturation_explorer(a=None, n_neurons=100, seed=0):
     """Explorer: a dense layer z = a @ (scale * U) with U uniform [0, 1) or [-1, 1);
     the pre-activations' histogram over the sigmoid and its slope, the outputs'

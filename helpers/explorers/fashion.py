@@ -38,6 +38,7 @@ from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 
+from ._static import explorer
 from ._style import CONTROL_LAYOUT, CONTROL_STYLE, FONT_SIZE, slider
 from .training import plot_confusion_matrix, plot_digits
 
@@ -194,6 +195,7 @@ def _html(text):
     return f"<div style='font-size:{FONT_SIZE + 3}px; line-height:1.5'>{text}</div>"
 
 
+@explorer('Fashion-MNIST images of one class, page by page')
 def class_browser(images, labels, class_names, per_page=30, columns=10):
     """Pick a class, page through its images (``per_page`` at a time, in data order).
 
@@ -232,6 +234,8 @@ def class_browser(images, labels, class_names, per_page=30, columns=10):
     return widgets.VBox([title, widgets.HBox([choice, page]), summary, picture])
 
 
+@explorer("the Fashion-MNIST confusion matrix and the images behind any cell, starting on the "
+          "most frequent mistake", settings_in_summary=False)   # that cell comes out of training
 def confusion_explorer(images, y_true, y_pred, class_names, max_images=20, columns=10):
     """Pick a true class and a predicted class by name: how many test images go that
     way, that cell outlined in the confusion matrix, and the images themselves.

@@ -27,6 +27,7 @@ from .. import keras_bridge as kb
 from .. import nets
 from ..conv import conv2d_forward
 from ..layers import sigmoid
+from ._static import explorer
 from ._style import CMAP_IMAGE, CMAP_SIGNED, CONTROL_STYLE, FONT_SIZE, slider, TOGGLE_STYLE
 
 __all__ = ["KERNEL_COPIES", "DENSE_COPIES", "effective_weights", "keras_copy_logits",
@@ -137,6 +138,7 @@ def _draw(params, image, w_eff, W_eff, z_ours, z_keras, cls, class_names):
     return _png(fig)
 
 
+@explorer('copy our weights into Keras right or wrong, and compare the predictions')
 def weight_copy_explorer(images, params=None, class_names=None):
     """Toggle how our weights are copied into Keras' article network (kernel: transpose or
     reshape; dense rows: permuted, as is, or channels first) and see the filters Keras

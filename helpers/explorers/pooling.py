@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 
 from ..conv import conv2d_forward, conv_output_size
 from ..layers import avgpool2d_forward, maxpool2d_backward, maxpool2d_forward
+from ._static import explorer
 from ._style import (CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO, SERIES_COLOURS,
                      SERIES_STYLES, slider)
 
@@ -141,6 +142,7 @@ def _draw_padding(image, operation, f, padding, stride):
         return _png(fig), _describe_padding(n, f, padding, stride, out.shape[0])
 
 
+@explorer('padding and stride over a digit: the padded image, the windows and the output size')
 def padding_stride_explorer(images=None):
     """Sliders for digit, window size f, padding p and stride s over a real digit.
 
@@ -252,6 +254,7 @@ def _edge_crop(image, crop):
     return int(top), int(left)
 
 
+@explorer("max pooling's backward pass: where each gradient goes, and what ties do")
 def maxpool_routing_explorer(images=None, crop=6):
     """Where a max pool sends its gradient, on a crop x crop patch of a real digit.
 

@@ -23,6 +23,7 @@ from matplotlib.figure import Figure
 from .. import nets
 from ..layers import sigmoid, softmax
 from ..train import evaluate
+from ._static import explorer
 from ._style import (CMAP_IMAGE, CMAP_SIGNED, CONTROL_LAYOUT, CONTROL_STYLE, FONT_SIZE,
                      OKABE_ITO, RIGHT_COLOUR, WRONG_COLOUR, WRONG_MARK, slider, verdict)
 
@@ -170,6 +171,7 @@ def plot_filters(w, title="filters", columns=8):
 
 # ---------------------------------------------------------------- the article's bugs
 
+@explorer('how the article reads a filter-major gradient as (n, n, F) and mixes the filters')
 def layout_explorer(num_filters=3, side=4):
     """How a filter-major vector is read: as (F, n, n) (right) or as (n, n, F) (the article).
 
@@ -224,6 +226,7 @@ def layout_explorer(num_filters=3, side=4):
                 [widgets.HBox([reading, which])])
 
 
+@explorer("an image next to the transposed image the article's code feeds the network")
 def transpose_explorer(images):
     """An image x[k] next to what the article feeds the network, (x.T)[:, :, k] = x[k].T."""
     images = np.asarray(images)
@@ -248,14 +251,19 @@ def transpose_explorer(images):
 
 # ---------------------------------------------------------------- live training plot
 
+@explorer("mini-batch loss and held-out accuracy as training runs", title="Live training plot")
 def live_training_plot(total_steps, title="training"):
     """A live plot to pass to ``train.fit(..., callback=...)``.
 
     Returns (box, callback): display the box, then train with the callback; every
-    call redraws the mini-batch loss and the held-out accuracy so far.
+    call redraws the mini-batch loss and the held-out accuracy so far. The call at
+    step ``total_steps`` (the end of training) also replaces what the notebook
+    stores for the box (``box.static.update()``): a saved notebook shows the final
+    figure, not "waiting for the first evaluation".
     """
     figure, readout = _image_widget(), _readout()
     readout.value = "waiting for the first evaluation..."
+    box = _box(figure, {}, readout, [])
 
     def callback(history, params):
         fig = _figure((11, 3.8))
@@ -273,12 +281,19 @@ def live_training_plot(total_steps, title="training"):
         if history.val_accuracy:
             readout.value = (f"step <b>{history.val_step[-1]}</b> of {total_steps}: "
                              f"held-out accuracy <b>{history.val_accuracy[-1]:.3f}</b>")
+        if history.step and history.step[-1] >= total_steps:
+            finished = f"{title}, trained for {history.step[-1]} of {total_steps} steps"
+            if history.val_accuracy:
+                finished += f", held-out accuracy ≈{history.val_accuracy[-1]:.3f}"
+            box.static.description = finished
+            box.static.update()
 
-    return _box(figure, {}, readout, []), callback
+    return box, callback
 
 
 # ---------------------------------------------------------------- after training
 
+@explorer('the misclassified test images, page by page, filtered by true class')
 def misclassified_gallery(images, y_true, y_pred, class_names=None, per_page=16):
     """The misclassified images, filtered by true class, a page at a time.
 
@@ -317,6 +332,7 @@ def misclassified_gallery(images, y_true, y_pred, class_names=None, per_page=16)
                 [widgets.HBox([true_class, page])])
 
 
+@explorer('a digit, the first-layer filters and the feature maps they produce')
 def feature_map_explorer(params, images, kind="cnn"):
     """Pick a digit; see it, the first-layer filters and the maps they produce.
 
@@ -373,6 +389,7 @@ def feature_map_explorer(params, images, kind="cnn"):
                 [widgets.HBox([which, shown])])
 
 
+@explorer('a slider over training checkpoints: the filters, the predictions and the loss at each step')
 def time_machine(net, history, x_show, y_show, x_eval, y_eval, loss="softmax_cross_entropy"):
     """Travel through training without retraining: a slider over the saved checkpoints.
 
