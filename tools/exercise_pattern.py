@@ -34,7 +34,7 @@ ENDS_WITH_CHECK = "ends with check"  # the exercise cell ends with its check cal
 ANSWER_ARGUMENT = "answer argument"  # the check is called on a name, not on a literal None/...
 SOLUTION_FOLLOWS = "solution follows"  # the next cell is the tagged solution calling the check
 COLLAPSED = "collapsed"             # the solution cell is collapsed
-NO_OUTPUTS = "no solution outputs"  # the solution cell stores no outputs, no execution count
+NO_OUTPUTS = "no solution outputs"  # the solution cell stores no outputs
 ORPHAN_SOLUTION = "orphan solution"  # a solution cell that follows no checked exercise
 PROMPT = "prompt"                   # markdown prompt before the exercise, with a time estimate
 SPOILER = "spoiler"                 # the prompt or the exercise cell shows the answer
@@ -165,10 +165,9 @@ def violations(nb, registry=None):
                 found.append(Violation(LIVE, k, f"{name}(...) is commented out: the exercise "
                                                 f"cell must end with a live call"))
             continue
-        if cell.get("outputs") or cell.get("execution_count") is not None:
+        if cell.get("outputs"):
             found.append(Violation(NO_OUTPUTS, k, f"the solution cell stores "
-                                                  f"{len(cell.get('outputs', []))} output(s) and "
-                                                  f"execution count {cell.get('execution_count')}"))
+                                                  f"{len(cell.get('outputs', []))} output(s)"))
         previous = next((c for c in reversed(nb.cells[:k]) if c.cell_type == "code"), None)
         commented = previous is not None and _COMMENTED_CHECK.search(previous.source)
         if k not in solution_cells and not commented:      # a commented check: reported above
