@@ -2,8 +2,21 @@
 
 Notebook 06 uses this module to *measure* what each bug of the article's code
 does, against numerical gradients. Nothing here is meant for training: the
-course's networks live in ``helpers.nets``. Every bug is a switch, so each one
-can be turned on alone and its effect measured alone.
+course's networks live in ``helpers.nets``.
+
+Two versions of the article's backward pass:
+
+- ``run_published_steps``: the published steps in the published order, with the
+  article's shapes, as loops. Run as published it stops: with a NameError (the
+  learning rate is never assigned), and once a learning rate is supplied, with an
+  IndexError (its filter loop reads slice ``img`` of an (n, n, F) array, ``img``
+  being the *image* index, which passes F). Named ``repairs`` make it run.
+- ``filter_gradient`` / ``dense_gradient``: the same computation vectorized, every
+  bug behind a switch, so that each one can be turned on alone and its effect
+  measured alone. With every switch on, ``filter_gradient`` is the published
+  filter update *repaired* to run: map i read as slice i of the (n, n, F) array
+  (the filter index replaces the image index), with the weights the forward pass
+  used. tests/test_errata.py checks it against the repaired ``run_published_steps``.
 
 The article's layout (kept here on purpose, it is part of the story)::
 
@@ -21,7 +34,7 @@ The article's layout (kept here on purpose, it is part of the story)::
     o  (N,)          sigmoid(z2)
     E                sum_n (y_n - o_n)^2 / 2  (or the mean)
 
-The article's backward pass, with its switches (True = the article's bug):
+The switches of the vectorized backward pass (True = as the article does it):
 
     delta = -(y - o) * o * (1 - o)                        dE/dz2 per image
       ignore_standardization: use delta as dE/dzr (drops the 1/std and the
@@ -34,18 +47,28 @@ The article's backward pass, with its switches (True = the article's bug):
                               that one map with every image (product of means
                               instead of the mean of products)
       layout_bug:             read the filter-major (F*P,) vector as (n, n, F),
-                              position-major, like ``np.resize(g, (n, n, F))``
+                              position-major, as the article's resize does, and
+                              take map i as slice [:, :, i] (the repair)
       grad[:, :, i] = mean_img  sum_{r,c} X[r+a, c+b, img] * map[r, c, i]
+
+Two relative errors are used in the course. ``norm_rel_error`` here (one number
+for the whole gradient, ||a - b|| / (||a|| + ||b||)) and ``helpers.gradcheck.rel_error``
+(the largest entry-by-entry error, used from notebook 05 on). Notebook 06 uses the
+first: the article's dense gradient has entries that are exactly 0 (positions where
+every image has the same feature), and an entry-by-entry error judges those by
+round-off alone.
 """
 
 import numpy as np
 
+from ._validate import as_array, check_shape, integer_labels
 from .layers import sigmoid
 
 __all__ = [
     "BUG_SWITCHES", "stack_transpose", "binarize_in_place", "binarize",
     "init_article", "patches", "forward", "head", "error",
-    "dense_gradient", "filter_gradient", "cosine", "relative_error",
+    "dense_gradient", "filter_gradient", "cosine", "norm_rel_error",
+    "REPAIRS", "run_published_steps",
 ]
 
 BUG_SWITCHES = ("ignore_standardization", "skip_sigmoid_derivative",
@@ -191,7 +214,125 @@ def cosine(a, b):
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
 
 
-def relative_error(a, b):
-    """||a - b|| / (||a|| + ||b||): 0 equal, 1 when unrelated or opposite in sign."""
+def norm_rel_error(a, b):
+    """||a - b|| / (||a|| + ||b||) on the flattened arrays (one number for the whole array).
+
+    0 when equal; about 1e-8 for a right gradient against a numerical one (float64);
+    at most 1, reached only when b points exactly opposite to a (b = -c a, c >= 0);
+    1/sqrt(2) ~ 0.71 for orthogonal vectors of equal length. Not to be confused with
+    helpers.gradcheck.rel_error, the largest entry-by-entry relative error.
+    """
     a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
     return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
+
+
+# ---------------------------------------------------------------- the published steps, run
+
+REPAIRS = ("filter_index", "wo_before_update")
+
+_ARGUMENTS = ("images", "digits", "names", "repairs", "unknown", "cache", "which", "window")
+
+
+def run_published_steps(images, digits, f, wo, names=None, repairs=()):
+    """The article's published steps, in its order and with its shapes (our own code).
+
+    images (N, H, W) uint8 and digits (N,) in 0..9: the data, as loaded.
+    f (k, k, F) and wo (F*n*n, 1): the initial parameters (``init_article``), copied:
+        the caller's arrays are not changed (the article updates its filters in place).
+    names: a dict standing for the notebook's global variables (default: a new one).
+        The steps read the learning rate from it as a cell reads a global, "lr": the
+        article never assigns one, so without names["lr"] Python raises NameError at
+        the first update. When the function returns, or stops with an exception, every
+        variable the steps made is in names (X, y, ..., the loop indices i, a, b, img):
+        what the article's notebook would hold at that moment.
+    repairs: any of REPAIRS. "filter_index": the filter loop reads map i as slice
+        maps[:, :, i] instead of maps[:, :, img] (the filter index replaces the image
+        index). "wo_before_update": the filter gradient reads the weights the forward
+        pass used, not the ones just updated.
+
+    The steps (N images, F filters of k x k, n = H - k + 1, D = F*n*n):
+      1. X = images.T / 255 (H, W, N); y: the digits as a row (1, N), binarized in
+         place (on our copy of the digits);
+      2. forward: patches (N, n*n, k, k), z1 and a1 (N, F, n*n), a1_t (D, N) one column
+         per image, zr = wo^T a1_t (1, N), standardized to z2, o = sigmoid(z2) (1, N);
+      3. the error E = (y - o)^2 / 2 (1, N); the dense gradient
+         dwo = a1_t (dE/do * do/dz2)^T (D, 1), summed over the images;
+      4. dense update: wo = wo - lr dwo;
+      5. the error reaching a1: dE_da1 = wo (dE/do * do/dz2) (D, N), from the *updated*
+         wo; the sigmoid's slope da1_dz1 (D, N) is computed and not used; averaged over
+         the images (D,), then np.resize'd to maps (n, n, F);
+      6. filter loop: for each filter i, offset (a, b), and image img:
+         total += sum(X[a:a+n, b:b+n, img] * maps[:, :, img]), then df[i, a, b] = total / N;
+      7. filter update: f[:, :, i] = f[:, :, i] - lr df[i].
+
+    Returns names. Raises NameError at step 4 without names["lr"]; IndexError at step 6,
+    img = F, when N > F and "filter_index" is not among the repairs.
+    """
+    names = {} if names is None else names
+    unknown = set(repairs) - set(REPAIRS)
+    if unknown:
+        raise ValueError(f"repairs must be among {REPAIRS}, got {sorted(unknown)}")
+    images = as_array("images", images, 3, "(N, H, W)")
+    digits = integer_labels("digits", digits, images.shape[0], 10)
+    f = np.array(as_array("f", f, 3, "(k, k, F)"), dtype=np.float64)
+    k, num_filters = f.shape[0], f.shape[2]
+    check_shape("f", f, (k, k, num_filters), "(k, k, F)")
+    n_rows, n_cols = images.shape[2] - k + 1, images.shape[1] - k + 1   # of X = images.T
+    wo = np.array(as_array("wo", wo, 2, "(F*n*n, 1)"), dtype=np.float64)
+    check_shape("wo", wo, (num_filters * n_rows * n_cols, 1), "(F*n*n, 1)")
+    try:
+        # 1. data: the image axis last (and every image transposed), labels as a row
+        X = stack_transpose(images) / 255
+        y = np.array(digits).reshape(1, -1)
+        binarize_in_place(y[0])
+        n_img = X.shape[2]
+
+        # 2. forward pass, in the article's shapes
+        cache = forward(f, wo, X)
+        pt = cache["patches"]                                 # (N, n*n, k, k)
+        z1, a1 = cache["z1"], cache["a1"]                     # (N, F, n*n)
+        a1_t = cache["a1f"].T                                 # (D, N)
+        zr, z2, o = cache["zr"][None, :], cache["z2"][None, :], cache["o"][None, :]
+
+        # 3. the error, and the dense layer's gradient summed over the images
+        E = (y - o) ** 2 / 2                                  # (1, N)
+        dE_do = -(y - o)                                      # (1, N)
+        do_dz2 = o * (1 - o)                                  # (1, N)
+        dwo = a1_t @ (dE_do * do_dz2).T                       # (D, 1)
+
+        # 4. the dense update reads the learning rate like a notebook's global variable;
+        #    no published cell assigns it, so there the code stops with Python's NameError
+        wo_forward = wo
+        if "lr" not in names:
+            raise NameError("name 'lr' is not defined")
+        lr = names["lr"]
+        wo = wo - lr * dwo
+
+        # 5. the error reaching a1, from the updated weights (or, repaired, the forward's)
+        wo_read = wo_forward if "wo_before_update" in repairs else wo
+        dz2_da1 = wo_read.T                                   # (1, D)
+        da1_dz1 = a1_t * (1 - a1_t)                           # (D, N), never used below
+        dE_da1 = dz2_da1.T @ (dE_do * do_dz2)                 # (D, N)
+        dE_da1_mean = dE_da1.mean(axis=1)                     # (D,), over the images
+        maps = np.resize(dE_da1_mean, (n_rows, n_cols, num_filters))  # position-major
+
+        # 6. the filter loop; the inner index runs over the images
+        df = []
+        for i in range(num_filters):
+            for a in range(k):
+                for b in range(k):
+                    total = 0.0
+                    for img in range(n_img):
+                        which = i if "filter_index" in repairs else img
+                        window = X[a:a + n_rows, b:b + n_cols, img]
+                        total = total + np.sum(window * maps[:, :, which])
+                    df.append(total / n_img)
+        df = np.resize(np.array(df), (num_filters, k, k))
+
+        # 7. the filter update
+        for i in range(num_filters):
+            f[:, :, i] = f[:, :, i] - lr * df[i]
+    finally:
+        names.update({key: value for key, value in locals().items()
+                      if key not in _ARGUMENTS})
+    return names

@@ -171,21 +171,24 @@ def plot_filters(w, title="filters", columns=8):
 
 # ---------------------------------------------------------------- the article's bugs
 
-@explorer('how the article reads a filter-major gradient as (n, n, F) and mixes the filters')
+@explorer("how the article's resize to (n, n, F) mixes the filters of a filter-major gradient")
 def layout_explorer(num_filters=3, side=4):
     """How a filter-major vector is read: as (F, n, n) (right) or as (n, n, F) (the article).
 
     The flat gradient holds F blocks of n*n numbers, block i for filter i. The
     dropdown chooses the reading, the slider the filter whose map is drawn: each
     cell shows the flat index it was read from, coloured by the filter that index
-    belongs to. Read position-major, the "map of filter 0" mixes all filters.
+    belongs to. Laid out position-major (n, n, F), as the article's resize does, the
+    slice [:, :, i] mixes all filters. (The article's loop indexes that slice with the
+    image index and stops at image F; "map i = slice i" is the repaired reading that
+    notebook 06 measures.)
     """
     size = num_filters * side * side
     flat = np.arange(size)
     owner = flat // (side * side)                       # which filter each index belongs to
     reading = widgets.Dropdown(
         options=[("filter-major (F, n, n): correct", "right"),
-                 ("position-major (n, n, F): the article", "article")],
+                 ("position-major (n, n, F): the article's resize", "article")],
         value="article", description="read as", layout=CONTROL_LAYOUT, style=CONTROL_STYLE)
     which = slider(min=0, max=num_filters - 1, value=0, description="filter i")
     figure, readout = _image_widget(), _readout()
@@ -211,7 +214,8 @@ def layout_explorer(num_filters=3, side=4):
                 ax_map.text(c, r, str(d), ha="center", va="center", fontsize=14,
                             color=_FILTER_COLOURS[owner[d] % len(_FILTER_COLOURS)],
                             fontweight="bold")
-        ax_map.set(xticks=[], yticks=[], title=f"map used for filter {i}")
+        title = f"map of filter {i}" if reading.value == "right" else f"slice [:, :, {i}]"
+        ax_map.set(xticks=[], yticks=[], title=title)
         figure.value = _png(fig)
         sources = sorted(set(owner[idx.ravel()].tolist()))
         verdict = ("only filter " + str(i) if sources == [i]
