@@ -159,7 +159,7 @@ def _pool2d(x, size, stride, reduce):
 
 @exercise("a max pool by hand",
           spoilers=("[[8, 7], [8, 9]]",),
-          placeholder="your 2 x 2 nested list")
+          placeholder="your max pool as a nested list of rows")
 def check_pool_output(answer):
     """answer: the max pool (size 3, stride 2) of POOL_EXERCISE_X, a 2 x 2 array or nested list."""
     x, size, stride = POOL_EXERCISE_X.astype(float), POOL_EXERCISE_SIZE, POOL_EXERCISE_STRIDE
