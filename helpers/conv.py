@@ -12,14 +12,16 @@ Shapes (batch first, as everywhere in this course):
     b    (F,)              one bias per filter (optional)
     out  (N, F, OH, OW)    OH = (H + 2p - KH) // s + 1, OW = (W + 2p - KW) // s + 1
 
-Derived step by step in notebooks 01, 02 (forward) and 05 (backward).
+Derived step by step in notebooks 01, 02 (forward) and 05 (backward); with a batch,
+channels, filters, stride and padding in notebook 08.
 """
 
 import numpy as np
 
 from ._validate import as_array, check_shape, float_dtype, positive_int
 
-__all__ = ["conv_output_size", "conv2d_naive", "conv2d_forward", "conv2d_backward"]
+__all__ = ["conv_output_size", "conv2d_naive", "conv2d_backward_naive", "conv2d_forward",
+           "conv2d_backward"]
 
 
 def conv_output_size(n, f, padding=0, stride=1):
@@ -98,6 +100,47 @@ def conv2d_naive(x, w, b=None, *, stride=1, padding=0):
                     if b is not None:
                         out[n, f, i, j] += b[f]
     return out
+
+
+def conv2d_backward_naive(dout, x, w, b=None, *, stride=1, padding=0):
+    """Gradients of a convolution written as plain loops (for reading).
+
+    dout (N, F, OH, OW), x (N, C, H, W), w (F, C, KH, KW), b (F,) or None, the same
+    stride and padding as the forward -> dx (N, C, H, W), dw (F, C, KH, KW), db (F,)
+    (None without a bias). Same results as :func:`conv2d_backward`; far slower.
+
+    One output number out[n, f, i, j] = b[f] + sum_{c,p,q} x_pad[n, c, i*s+p, j*s+q] w[f, c, p, q]
+    sends its gradient dout[n, f, i, j] back along every term of its sum:
+        db[f]                       += dout[n, f, i, j]
+        dw[f, c, p, q]              += dout[n, f, i, j] * x_pad[n, c, i*s+p, j*s+q]
+        dx_pad[n, c, i*s+p, j*s+q]  += dout[n, f, i, j] * w[f, c, p, q]
+    so dw and db sum over the images n and the positions (i, j), dx over the filters f
+    and over every window that contains the pixel. dx is dx_pad without its frame of
+    `padding` zeros (their gradient is discarded: the zeros are not inputs).
+    """
+    x, w, b, stride, padding = _check_conv_args(x, w, b, stride, padding)
+    n_images, channels, height, width = x.shape
+    n_filters, _, kh, kw = w.shape
+    oh = conv_output_size(height, kh, padding, stride)
+    ow = conv_output_size(width, kw, padding, stride)
+    dout = as_array("dout", dout, 4, "(N, F, OH, OW)")
+    check_shape("dout", dout, (n_images, n_filters, oh, ow), "(N, F, OH, OW)")
+    dout = dout.astype(x.dtype, copy=False)
+    x_pad = _pad(x, padding)
+    dx_pad = np.zeros(x_pad.shape, dtype=x.dtype)
+    dw = np.zeros(w.shape, dtype=x.dtype)
+    db = np.zeros(n_filters, dtype=x.dtype)
+    for n in range(n_images):
+        for f in range(n_filters):
+            for i in range(oh):
+                for j in range(ow):
+                    top, left = i * stride, j * stride
+                    g = dout[n, f, i, j]
+                    db[f] += g
+                    dw[f] += g * x_pad[n, :, top:top + kh, left:left + kw]
+                    dx_pad[n, :, top:top + kh, left:left + kw] += g * w[f]
+    dx = dx_pad[:, :, padding:padding + height, padding:padding + width].copy()
+    return dx, dw, (db if b is not None else None)
 
 
 def conv2d_forward(x, w, b=None, *, stride=1, padding=0):

@@ -142,7 +142,10 @@ def maxpool2d_forward(x, size=2, stride=2):
 
     The cache records, for every window, the position of its maximum; on ties
     the first one in reading order (row by row) is chosen, so exactly one input
-    receives that window's gradient.
+    receives that window's gradient. That is a convention (the frameworks' too):
+    at a tie the max has no derivative, and any split of the gradient over the
+    tied maxima with non-negative weights adding up to one is a subgradient
+    (notebook 09).
     """
     x, windows, size, stride, oh, ow = _pool_windows("x", x, size, stride)
     n, c, h, w = x.shape

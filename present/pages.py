@@ -232,8 +232,8 @@ PAGES = {
     "09_pooling": [
         Explorer(
             "Where a max-pool gradient goes",
-            "Switch the tie rule: with one winner per window, dx adds up to exactly the gradient "
-            "that arrived; with every tied maximum, it adds up to more.",
+            "Switch the tie rule: with one winner per window or an equal split, dx adds up to "
+            "exactly the gradient that arrived; with every tied maximum, it adds up to more.",
             "from helpers.explorers.pooling import maxpool_routing_explorer\n"
             "from presenter import digits\n"
             "\n"

@@ -19,6 +19,7 @@ from scipy.signal import convolve2d, correlate2d
 import helpers.checks as checks
 import test_checks_backprop as tb
 import test_checks_classification as tcl
+import test_checks_conv_layer as tcv
 import test_checks_convolution as tc
 import test_checks_dense_sigmoid as tds
 import test_checks_frameworks as tf
@@ -81,8 +82,15 @@ CASES = {
     "check_same_padding": Case(lambda f: (f - 1) // 2, lambda f: f - 1),
     "check_unreached_rows": Case(tp.unreached_right, lambda n, f, s: len(tp.unreached_right(n, f, s))),
     "check_pool_output": Case([[8, 7], [8, 9]], [[8, 8], [7, 9]]),
+    "check_conv_forward_naive": Case(tcv.forward_loops,
+                                     lambda x, w, b, s, p: tcv.forward_loops(x, w, b, s, p, first_channel=True)),
+    "check_conv_backward_naive": Case(tcv.backward_loops,
+                                      lambda d, x, w, s, p: tcv.backward_loops(d, x, w, s, p, no_crop=True)),
+    "check_conv_gradcheck": Case(tcv.gradcheck_right, lambda *args: (0.0, 0.0, 0.0)),
     "check_maxpool_backward": Case(tp.backward_via_helpers,
                                    lambda d, x, s, t: tp.backward_loops(d, x, s, t, all_ties=True)),
+    "check_avgpool_as_conv": Case(tp.avgpool_as_conv_right,
+                                  lambda c, k: (np.full((c, c, k, k), 1 / k ** 2), k)),
     # ten digits
     "check_softmax": Case(tcl._softmax, lambda z: np.exp(z) / np.exp(z).sum(axis=1, keepdims=True)),
     "check_cross_entropy_gradient": Case(tcl._ce_right, lambda z, y: tcl._softmax(z) / len(z)),

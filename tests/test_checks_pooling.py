@@ -1,4 +1,4 @@
-"""The notebook-07 exercise checks accept right answers and reject the usual wrong ones."""
+"""The notebook-08 and 09 exercise checks accept right answers and reject the usual wrong ones."""
 
 import numpy as np
 import pytest
@@ -111,8 +111,11 @@ def backward_via_helpers(dout, x, size, stride):
 
 
 def backward_loops(dout, x, size, stride, *, last_tie=False, all_ties=False, assign=False,
-                   ignore_stride=False, average=False):
-    """A learner's loop backward, right by default; each flag makes one classic mistake."""
+                   ignore_stride=False, average=False, split=None):
+    """A learner's loop backward, right by default; each flag makes one classic mistake.
+
+    split: a function of the tie mask (size, size) -> weights (size, size) that shares a
+    window's gradient among its maxima (None: all of it to the first maximum)."""
     step = size if ignore_stride else stride
     dx = np.zeros_like(x)
     oh, ow = dout.shape[2:]
@@ -128,6 +131,9 @@ def backward_loops(dout, x, size, stride, *, last_tie=False, all_ties=False, ass
                     if all_ties:
                         dx[n, c, rs, cs] += (win == win.max()) * dout[n, c, i, j]
                         continue
+                    if split is not None:
+                        dx[n, c, rs, cs] += split(win == win.max()) * dout[n, c, i, j]
+                        continue
                     flat = win.ravel()
                     k = len(flat) - 1 - np.argmax(flat[::-1]) if last_tie else np.argmax(flat)
                     r, q = rs.start + k // size, cs.start + k % size
@@ -138,12 +144,60 @@ def backward_loops(dout, x, size, stride, *, last_tie=False, all_ties=False, ass
     return dx
 
 
+def equal_split(is_max):
+    return is_max / is_max.sum()
+
+
+def random_split(is_max, rng=np.random.default_rng(3)):
+    weights = rng.uniform(0, 1, is_max.shape) * is_max
+    return weights / weights.sum()
+
+
 def test_maxpool_backward_accepts_right_answers(capsys):
     checks.check_maxpool_backward(backward_via_helpers)
     checks.check_maxpool_backward(backward_loops)
     # Any one of the tied maxima may take the gradient: the last one is as right as the first.
     checks.check_maxpool_backward(lambda d, x, s, t: backward_loops(d, x, s, t, last_tie=True))
-    assert capsys.readouterr().out.count("Correct:") == 3
+    out = capsys.readouterr().out
+    assert out.count("Correct:") == 3 and out.count("one winner per tied window") == 3
+
+
+@pytest.mark.parametrize("split", [equal_split, random_split], ids=["equal", "random"])
+def test_maxpool_backward_accepts_every_split_with_weights_adding_up_to_one(split, capsys):
+    # Every split of a tied window's gradient over its maxima with non-negative weights that
+    # add up to one is a subgradient of the max: all are accepted, and the message says so.
+    checks.check_maxpool_backward(lambda d, x, s, t: backward_loops(d, x, s, t, split=split))
+    out = capsys.readouterr().out
+    assert out.startswith("Correct:") and "non-negative weights adding up to one" in out
+
+
+def test_maxpool_backward_accepts_jax_which_picks_one_winner(capsys):
+    import jax_oracle as jx
+    checks.check_maxpool_backward(lambda d, x, s, t: jx.maxpool2d_grad(x, d, s, t))
+    assert "one winner per tied window" in capsys.readouterr().out
+
+
+def test_maxpool_backward_rejects_splits_that_are_not_subgradients():
+    def negative(is_max):            # weights 2, -1 (, 0): they add up to one, but -1 < 0
+        weights = np.zeros(is_max.shape)
+        where = np.argwhere(is_max)
+        weights[tuple(where[0])] = 1.0
+        if len(where) > 1:
+            weights[tuple(where[0])], weights[tuple(where[1])] = 2.0, -1.0
+        return weights
+
+    def half(is_max):                # shares only half of the gradient
+        return 0.5 * is_max / is_max.sum() if is_max.sum() > 1 else is_max
+
+    def leaks(is_max):               # a quarter to every input of the window, maxima or not
+        return np.full(is_max.shape, 1 / is_max.size) if is_max.sum() > 1 else is_max
+
+    def loops(split):
+        return lambda d, x, s, t: backward_loops(d, x, s, t, split=split)
+
+    fails(checks.check_maxpool_backward, loops(negative), "tied", "negative", "non-negative")
+    fails(checks.check_maxpool_backward, loops(half), "adds up to", "add up to one")
+    fails(checks.check_maxpool_backward, loops(leaks), "not the window's maximum")
 
 
 def test_maxpool_backward_cases_cover_what_they_claim():
@@ -179,3 +233,32 @@ def test_maxpool_backward_does_not_trust_the_learner_with_its_inputs(capsys):
         return dx
     checks.check_maxpool_backward(mutating)
     assert "Correct:" in capsys.readouterr().out
+
+
+# ---------------------------------------------------------------- average pooling as a convolution
+
+def avgpool_as_conv_right(channels, size):
+    w = np.zeros((channels, channels, size, size))
+    for c in range(channels):
+        w[c, c] = 1 / size ** 2
+    return w, size
+
+
+def test_avgpool_as_conv_accepts_right_answers(capsys):
+    checks.check_avgpool_as_conv(avgpool_as_conv_right)
+    checks.check_avgpool_as_conv(lambda c, k: (np.einsum("fc,pq->fcpq", np.eye(c), np.ones((k, k))) / k ** 2,
+                                               np.int64(k)))
+    assert capsys.readouterr().out.count("Correct:") == 2
+
+
+def test_avgpool_as_conv_rejects_wrong_answers():
+    check = checks.check_avgpool_as_conv
+    fails(check, lambda c, k: (np.full((c, c, k, k), 1 / k ** 2), k), "3 channels", "keeps the channels apart")
+    fails(check, lambda c, k: (avgpool_as_conv_right(c, k)[0] * k * k, k), "adds up each window")
+    fails(check, lambda c, k: (avgpool_as_conv_right(c, k)[0], 1), "stride 1", "overlap")
+    fails(check, lambda c, k: (np.full((1, 1, k, k), 1 / k ** 2), k), "3 channels", "second axis must be C = 3")
+    fails(check, lambda c, k: (np.full((1, c, k, k), 1 / k ** 2), k), "3 channels", "needs 3 filters")
+    fails(check, lambda c, k: (avgpool_as_conv_right(c, k)[0], 2.0), "must be an int")
+    fails(check, lambda c, k: avgpool_as_conv_right(c, k)[0], "a pair (w, stride)")
+    fails(check, lambda c, k: (avgpool_as_conv_right(c, k)[0] + 0.01, k), "output [0, 0, 0, 0]")
+    fails(check, lambda c, k: 1 / 0, "raised ZeroDivisionError")

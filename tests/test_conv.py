@@ -325,3 +325,85 @@ def test_backward_twice_gives_the_same_gradients():
     second = conv2d_backward(dout, cache)
     for g1, g2 in zip(first, second):
         np.testing.assert_array_equal(g1, g2)
+
+
+# ---------------------------------------------------------------- the loop backward (notebook 08)
+
+from helpers.conv import conv2d_backward_naive  # noqa: E402
+
+
+def check_backward_naive(case, dtype=np.float64):
+    x, w, b, dout = case.arrays(dtype=dtype)
+    for bias in (b, None):
+        dx, dw, db = conv2d_backward_naive(dout, x, w, bias, stride=case.stride, padding=case.padding)
+        _, cache = conv2d_forward(x, w, bias, stride=case.stride, padding=case.padding)
+        for loop, fast in zip((dx, dw, db), conv2d_backward(dout, cache)):
+            if fast is None:
+                assert loop is None
+                continue
+            assert loop.shape == fast.shape and loop.dtype == fast.dtype == dtype
+            if dtype == np.float64:
+                close(loop, fast)
+            else:
+                np.testing.assert_allclose(loop, fast, rtol=1e-4, atol=1e-5)
+    jdx, jdw, jdb = jx.conv2d_grads(x, w, b, dout, stride=case.stride, padding=case.padding)
+    dx, dw, db = conv2d_backward_naive(dout, x, w, b, stride=case.stride, padding=case.padding)
+    if dtype == np.float64:
+        close(dx, jdx)
+        close(dw, jdw)
+        close(db, jdb)
+
+
+@fixed
+def test_backward_naive_fixed_cases(case):
+    check_backward_naive(case)
+
+
+@examples(25)
+@given(conv_cases())
+def test_backward_naive_matches_vectorized_and_jax(case):
+    check_backward_naive(case)
+
+
+def test_backward_naive_float32():
+    check_backward_naive(FIXED_CASES["nonsquare_s2_p1"], np.float32)
+
+
+def test_backward_naive_matches_numerical_gradient():
+    case = FIXED_CASES["nonsquare_s2_p1"]
+    x, w, b, dout = case.arrays(positive=True)
+
+    def forward():
+        return conv2d_naive(x, w, b, stride=case.stride, padding=case.padding)
+
+    dx, dw, db = conv2d_backward_naive(dout, x, w, b, stride=case.stride, padding=case.padding)
+    assert rel_error(dx, numerical_gradient_array(forward, x, dout)) < 1e-7
+    assert rel_error(dw, numerical_gradient_array(forward, w, dout)) < 1e-7
+    assert rel_error(db, numerical_gradient_array(forward, b, dout)) < 1e-7
+
+
+def test_backward_naive_crops_the_padding_and_sums_overlaps():
+    # 4 x 4 input, 3 x 3 kernel of ones, stride 2, padding 1, dout of ones: dx counts the
+    # windows (summed over the filters) that hold each pixel; the frame is cropped away.
+    x = np.zeros((1, 1, 4, 4))
+    w = np.ones((2, 1, 3, 3))
+    dx, dw, db = conv2d_backward_naive(np.ones((1, 2, 2, 2)), x, w, np.zeros(2), stride=2, padding=1)
+    per_axis = np.array([1, 2, 1, 1])     # padded rows 1..4: row 2 is in both windows
+    np.testing.assert_array_equal(dx[0, 0], 2 * np.outer(per_axis, per_axis))
+    np.testing.assert_array_equal(db, [4, 4])
+    np.testing.assert_array_equal(dw, np.zeros_like(w))
+
+
+def test_backward_naive_does_not_mutate_and_validates():
+    case = FIXED_CASES["stride3_pad2"]
+    x, w, b, dout = case.arrays()
+    saved = [a.copy() for a in (x, w, b, dout)]
+    conv2d_backward_naive(dout, x, w, b, stride=3, padding=2)
+    for before, after in zip(saved, (x, w, b, dout)):
+        np.testing.assert_array_equal(before, after)
+    with pytest.raises(ValueError, match=r"dout must have shape \(N, F, OH, OW\) = \(3, 2, 3, 2\)"):
+        conv2d_backward_naive(dout[:, :, :2], x, w, b, stride=3, padding=2)
+    with pytest.raises(ValueError, match="channel mismatch"):
+        conv2d_backward_naive(dout, x, np.zeros((2, 2, 2, 4)), b, stride=3, padding=2)
+    with pytest.raises(ValueError, match=r"b must have shape \(F,\)"):
+        conv2d_backward_naive(dout, x, w, np.zeros(3), stride=3, padding=2)

@@ -83,8 +83,10 @@ def test_routing_explorer_counts_the_gradient_per_rule():
     assert "sum of dout = <b>9</b>, sum of dx = <b>9</b>" in summary.value
     assert "tied maximum: <b>9 of 9</b>" in summary.value
     before = picture.value
-    one(box, widgets.ToggleButtons).value = P.RULES[1]
+    one(box, widgets.ToggleButtons).value = P.RULES[1]           # equal split: valid too
     assert picture.value != before
+    assert "sum of dx = <b>9</b>" in summary.value and "NOT" not in summary.value
+    one(box, widgets.ToggleButtons).value = P.RULES[2]           # every tied maximum: wrong
     assert "sum of dx = <b>36</b>" in summary.value and "NOT equal" in summary.value
     one(box, widgets.IntSlider, "pool size").value = 3
     one(box, widgets.IntSlider, "pool stride").value = 1        # 16 overlapping 3 x 3 windows
@@ -100,3 +102,16 @@ def test_all_ties_rule_is_wrong_only_on_ties():
     assert np.allclose(P.maxpool_backward_all_ties(dout, x, 2, 2), maxpool2d_backward(dout, cache))
     blank = np.zeros((1, 1, 2, 2))
     assert P.maxpool_backward_all_ties(np.ones((1, 1, 1, 1)), blank, 2, 2).sum() == 4
+
+
+def test_equal_split_shares_each_window_among_its_maxima():
+    from helpers.layers import maxpool2d_backward, maxpool2d_forward
+    rng = np.random.default_rng(2)
+    x = rng.standard_normal((1, 2, 6, 6))              # no ties: the same as one winner
+    dout = rng.standard_normal((1, 2, 3, 3))
+    _, cache = maxpool2d_forward(x)
+    assert np.allclose(P.maxpool_backward_equal_split(dout, x, 2, 2), maxpool2d_backward(dout, cache))
+    window = np.array([[[[0.5, 0.5], [0.2, 0.5]]]])     # three tied maxima
+    dx = P.maxpool_backward_equal_split(np.full((1, 1, 1, 1), 3.0), window, 2, 2)
+    np.testing.assert_allclose(dx[0, 0], [[1, 1], [0, 1]])
+    assert P._short(1 / 3) == "0.33" and P._short(2.0) == "2" and P._short(0.25) == "0.25"

@@ -10,7 +10,8 @@ import re
 import numpy as np
 import pytest
 
-from helpers.conv import conv2d_backward, conv2d_forward, conv2d_naive, conv_output_size
+from helpers.conv import (conv2d_backward, conv2d_backward_naive, conv2d_forward, conv2d_naive,
+                          conv_output_size)
 from helpers.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 from helpers.layers import (
     avgpool2d_backward, avgpool2d_forward, dense_backward, dense_forward,
@@ -113,6 +114,15 @@ CASES = {
     "conv2d_naive: bias length": (
         ValueError, ["b", "(4,)", "(5,)"],
         lambda: conv2d_naive(X, Wc, np.zeros(5))),
+    "conv2d_backward_naive: dout shape": (
+        ValueError, ["dout", "(N, F, OH, OW) = (2, 4, 3, 3)", "(2, 4, 3, 2)"],
+        lambda: conv2d_backward_naive(np.zeros((2, 4, 3, 2)), X, Wc, B, stride=2, padding=1)),
+    "conv2d_backward_naive: channel mismatch": (
+        ValueError, ["x", "C=3", "w", "C=1"],
+        lambda: conv2d_backward_naive(np.zeros((2, 4, 5, 4)), X, np.zeros((4, 1, 1, 1)))),
+    "conv2d_backward_naive: padding negative": (
+        ValueError, ["padding", "got -1"],
+        lambda: conv2d_backward_naive(np.zeros((2, 4, 3, 3)), X, Wc, padding=-1)),
     # ------------------------------------------------ convolution backward
     "conv2d_backward: dout shape": (
         ValueError, ["dout", "(N, F, OH, OW) = (2, 4, 3, 3)", "(2, 4, 3, 2)"],

@@ -4,6 +4,9 @@
     check_unreached_rows(fn)     fn(n, f, s) -> the input rows no window covers (no padding)
     check_pool_output(answer)    the 2 x 2 max pool (size 3, stride 2) of POOL_EXERCISE_X
     check_maxpool_backward(fn)   fn(dout, x, size, stride) -> dx, with overlaps, strides and ties
+                                 (at a tie: any split with non-negative weights adding up to one)
+    check_avgpool_as_conv(fn)    fn(channels, size) -> (w, stride): conv2d_forward with them is
+                                 size x size average pooling of a C-channel map
 
 Each check raises :class:`ExerciseError` with a message saying what is wrong, or
 prints one "Correct: ..." line; a placeholder answer, or a function that returns None,
@@ -14,10 +17,12 @@ import numbers
 
 import numpy as np
 
+from ..conv import conv2d_forward
+from ..layers import avgpool2d_forward
 from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = ["check_same_padding", "check_unreached_rows", "check_pool_output",
-           "check_maxpool_backward"]
+           "check_maxpool_backward", "check_avgpool_as_conv"]
 
 # The matrix of the hand max-pool exercise (size 3, stride 2: the windows overlap
 # along row 2 and column 2). Imported by the notebook, so both show the same numbers.
@@ -154,7 +159,7 @@ def _pool2d(x, size, stride, reduce):
 
 @exercise("a max pool by hand",
           spoilers=("[[8, 7], [8, 9]]",),
-          placeholder="your 2 x 2 nested list")
+          placeholder="your max pool as a nested list of rows")
 def check_pool_output(answer):
     """answer: the max pool (size 3, stride 2) of POOL_EXERCISE_X, a 2 x 2 array or nested list."""
     x, size, stride = POOL_EXERCISE_X.astype(float), POOL_EXERCISE_SIZE, POOL_EXERCISE_STRIDE
@@ -248,26 +253,45 @@ def _backward_cases():
 
 
 def _check_ties(got, dout, x, size, stride, case):
-    """Ties: accept any one winner per window (windows do not overlap in the tie case)."""
+    """Ties: accept any split of a window's gradient over its tied maxima with non-negative
+    weights that add up to one (one winner is one such split; windows do not overlap in the
+    tie case, so each block of dx belongs to one window). Returns True when every tied
+    window went to a single winner."""
+    one_winner = True
     for n in range(x.shape[0]):
         for c in range(x.shape[1]):
             for i, j, rs, cs in _windows(x.shape[2:], size, stride):
                 win, g, d = x[n, c, rs, cs], got[n, c, rs, cs], dout[n, c, i, j]
                 is_max = win == win.max()
-                receivers = np.argwhere(g != 0)
-                where = f"window [{n}, {c}, {i}, {j}] (rows {rs.start}..{rs.stop - 1}, columns {cs.start}..{cs.stop - 1})"
-                if len(receivers) > 1 and is_max.sum() > 1 and np.all(g[~is_max] == 0) \
-                        and np.allclose(g[is_max], d):
+                k = int(is_max.sum())
+                where = (f"window [{n}, {c}, {i}, {j}] (rows {rs.start}..{rs.stop - 1}, columns "
+                         f"{cs.start}..{cs.stop - 1}) holds {win.tolist()} with dout = {d:g}")
+                if k > 1 and np.all(g[~is_max] == 0) and np.allclose(g[is_max], d):
                     raise ExerciseError(
-                        f"{case}: {where} has {is_max.sum()} tied maxima {win.tolist()} and your dx "
-                        f"gives each of them the window's gradient {d:g}, so it counts that gradient "
-                        f"{is_max.sum()} times (the block of dx sums to {g.sum():g}, not {d:g}). Moving "
-                        f"the window's inputs together by t moves its max by t, not {is_max.sum()}t: "
-                        f"route the gradient to exactly one maximum, e.g. the first in reading order.")
-                if len(receivers) != 1 or not is_max[tuple(receivers[0])] or not np.isclose(g.sum(), d):
+                        f"{case}: {where}: it has {k} tied maxima and your dx gives each of them "
+                        f"the window's whole gradient, so it counts that gradient {k} times (the "
+                        f"block of dx sums to {g.sum():g}, not {d:g}). Moving the window's inputs "
+                        f"together by t moves its max by t, not {k}t: split the gradient over the "
+                        f"tied maxima with weights that add up to one (e.g. all of it to the first "
+                        f"maximum in reading order, as the frameworks do).")
+                if not np.allclose(g[~is_max], 0):
                     raise ExerciseError(
-                        f"{case}: {where} holds {win.tolist()} with dout = {d:g}; its block of dx "
-                        f"should be {d:g} at one of its maxima and 0 elsewhere, yours is {g.tolist()}.")
+                        f"{case}: {where}: your dx block {g.tolist()} gives gradient to inputs "
+                        f"that are not the window's maximum; nudging them changes nothing.")
+                if not np.isclose(g.sum(), d):
+                    raise ExerciseError(
+                        f"{case}: {where}: your dx block {g.tolist()} adds up to {g.sum():g}; the "
+                        f"window passes on exactly its dout = {d:g} (the weights given to its "
+                        f"maxima must add up to one).")
+                weights = g[is_max] / d
+                if np.any(weights < -1e-12):
+                    raise ExerciseError(
+                        f"{case}: {where}: your dx block {g.tolist()} splits the gradient over "
+                        f"the tied maxima with weights {np.round(weights, 6).tolist()}; a negative "
+                        f"weight claims that raising that input alone lowers the maximum, which "
+                        f"never happens: the weights must be non-negative.")
+                one_winner &= int(np.count_nonzero(g)) <= 1
+    return one_winner
 
 
 @exercise("the max-pool backward pass",
@@ -277,11 +301,17 @@ def check_maxpool_backward(fn):
     """fn(dout, x, size, stride) -> dx for max pooling, x and dx of shape (N, C, H, W).
 
     Cases: non-overlapping windows, overlapping windows (3 x 3 at stride 2, 2 x 2 at
-    stride 1), stride larger than the window, and tied maxima (any one of the tied
-    inputs may receive the gradient). Catches the all-ties rule, forgetting to sum
-    where windows overlap, ignoring the stride, and average pooling's backward.
+    stride 1), stride larger than the window (all with distinct values: one maximum per
+    window), and tied maxima in non-overlapping windows. At a tie every split of the
+    window's gradient over its tied maxima with non-negative weights adding up to one is
+    a subgradient of the max, so every such split is accepted: one winner (the
+    frameworks' convention, and helpers'), an equal split, any other. Catches the
+    all-ties rule (each tied maximum gets the whole gradient), negative weights, weights
+    that do not add up to one, forgetting to sum where windows overlap, ignoring the
+    stride, and average pooling's backward.
     """
     rng = np.random.default_rng(11)
+    one_winner = True
     for case, x, size, stride in _backward_cases():
         oh, ow = (x.shape[2] - size) // stride + 1, (x.shape[3] - size) // stride + 1
         dout = rng.uniform(0.5, 1.5, (x.shape[0], x.shape[1], oh, ow)) * rng.choice([-1, 1], (oh, ow))
@@ -294,7 +324,7 @@ def check_maxpool_backward(fn):
                                 f"(dout has shape {dout.shape})")
         expected = _maxpool_backward_ref(dout, x, size, stride)
         if "tied" in case:
-            _check_ties(got, dout, x, size, stride, case)
+            one_winner = _check_ties(got, dout, x, size, stride, case)
             continue
         if np.allclose(got, expected, rtol=1e-9, atol=1e-12):
             continue
@@ -319,4 +349,82 @@ def check_maxpool_backward(fn):
             f"{expected[n, c, r, col]:.4g}. Sum of dx: yours {got.sum():.4g}, expected "
             f"{expected.sum():.4g} (= sum of dout). Window (i, j) covers rows i*stride .. "
             f"i*stride + size - 1.")
-    report_ok("max-pool backward: overlaps summed, strides respected, one winner per tied window")
+    ties = ("one winner per tied window (the frameworks' convention)" if one_winner else
+            "tied windows split over their maxima with non-negative weights adding up to one "
+            "(a valid choice; the frameworks give it all to one winner)")
+    report_ok(f"max-pool backward: overlaps summed, strides respected, {ties}")
+
+
+# ---------------------------------------------------------------- average pooling as a convolution
+
+_AVG_CASES = [(1, 2), (3, 2), (2, 3)]      # (channels, size)
+
+
+@exercise("average pooling as a convolution",
+          spoilers=("np.eye(channels)", "w[c, c] = 1 /"),
+          placeholder="your function avgpool_as_conv(channels, size) returning (w, stride)")
+def check_avgpool_as_conv(fn):
+    """fn(channels, size) -> (w, stride) such that conv2d_forward(x, w, stride=stride) equals
+    avgpool2d_forward(x, size, size) for every x of shape (N, channels, H, W).
+
+    w must be (C, C, size, size): filter f averages channel f only (pooling keeps the
+    channels apart, while a convolution sums over them). Catches the filter that mixes
+    the channels, the sum instead of the mean, stride 1, and a (1, 1, k, k) filter.
+    """
+    rng = np.random.default_rng(5)
+    for channels, size in _AVG_CASES:
+        what = f"for {channels} channel{'s' * (channels > 1)} and {size} x {size} pooling"
+        try:
+            answer = fn(channels, size)
+        except Exception as err:  # the learner's code may raise anything
+            raise ExerciseError(f"{what}: your function raised {type(err).__name__}: {err}") from err
+        if returned_nothing(answer, "your function avgpool_as_conv(channels, size) returning "
+                                    "(w, stride)"):
+            return
+        if not isinstance(answer, (tuple, list)) or len(answer) != 2:
+            raise ExerciseError(f"{what}: return a pair (w, stride), got {answer!r}")
+        w, stride = answer
+        try:
+            w = np.asarray(w, dtype=float)
+        except (TypeError, ValueError) as err:
+            raise ExerciseError(f"{what}: could not read w as an array of numbers ({err})") from err
+        expected_shape = (channels, channels, size, size)
+        if w.shape != expected_shape:
+            hint = ""
+            if w.ndim == 4 and w.shape[1] != channels:
+                hint = (f" A filter has one {size} x {size} slice per input channel, so its second "
+                        f"axis must be C = {channels}.")
+            elif w.ndim == 4 and w.shape[0] != channels:
+                hint = (f" Pooling keeps the {channels} channels, so the convolution needs "
+                        f"{channels} filters (the first axis).")
+            raise ExerciseError(f"{what}: w has shape {w.shape}, expected (F, C, KH, KW) = "
+                                f"{expected_shape}.{hint}")
+        if isinstance(stride, bool) or not isinstance(stride, (int, np.integer)):
+            raise ExerciseError(f"{what}: the stride must be an int, got {stride!r}")
+        x = rng.uniform(-1, 1, (2, channels, 7, 8))
+        pooled, _ = avgpool2d_forward(x, size=size, stride=size)
+        try:
+            z, _ = conv2d_forward(x, w, stride=int(stride))
+        except (TypeError, ValueError) as err:
+            raise ExerciseError(f"{what}: conv2d_forward refused your stride: {err}") from err
+        if z.shape != pooled.shape:
+            hint = ""
+            if stride < size:
+                hint = f" With stride {stride} the windows overlap; pooling windows sit side by side."
+            raise ExerciseError(f"{what}: the convolution gives shape {z.shape}, the pooling "
+                                f"{pooled.shape}.{hint}")
+        if np.allclose(z, pooled):
+            continue
+        if np.allclose(z, pooled * size ** 2):
+            raise ExerciseError(f"{what}: your convolution adds up each window ({size ** 2} "
+                                f"times the mean): scale the weights so that they average.")
+        if channels > 1 and np.allclose(z, np.repeat(pooled.sum(axis=1, keepdims=True), channels, 1)):
+            raise ExerciseError(
+                f"{what}: each output channel of your convolution averages every input channel "
+                f"and adds them up (a convolution sums over c); pooling keeps the channels "
+                f"apart: filter f must weigh channel f only and be 0 on the others.")
+        n, c, i, j = (int(k) for k in np.argwhere(~np.isclose(z, pooled))[0])
+        raise ExerciseError(f"{what}: output [{n}, {c}, {i}, {j}] of your convolution is "
+                            f"{z[n, c, i, j]:.4g}, the average pool gives {pooled[n, c, i, j]:.4g}.")
+    report_ok(f"your filters and stride reproduce average pooling for every channel count and "
+              f"window size tried ({len(_AVG_CASES)} cases)")

@@ -4,6 +4,8 @@
                                             -> padded input with its windows, windows per
                                                pixel, the output map and its size
     maxpool_routing_explorer(images=None)  a crop of a digit, pool size and stride, tie rule
+                                            (one winner, an equal split, or the wrong
+                                            every-tied-maximum rule)
                                             -> where each window's gradient goes
 
 Both return one ipywidgets container. Figures are drawn with matplotlib's Agg
@@ -26,10 +28,11 @@ from ._style import (CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO, SERIES_COLOU
                      SERIES_STYLES, slider)
 
 __all__ = ["padding_stride_explorer", "maxpool_routing_explorer",
-           "window_coverage", "maxpool_backward_all_ties"]
+           "window_coverage", "maxpool_backward_all_ties", "maxpool_backward_equal_split"]
 
 OPERATIONS = ("convolution (vertical-edge filter)", "max pooling", "average pooling")
-RULES = ("one winner per window (helpers)", "every tied maximum (WRONG)")
+RULES = ("one winner per window (helpers)", "equal split over the tied maxima",
+         "every tied maximum (WRONG)")
 
 
 def _digits(images):
@@ -194,6 +197,28 @@ def maxpool_backward_all_ties(dout, x, size, stride):
     return dx
 
 
+def maxpool_backward_equal_split(dout, x, size, stride):
+    """A valid tie rule: each window's dout is shared equally among its tied maxima.
+
+    x (N, C, H, W), dout (N, C, OH, OW) -> dx (N, C, H, W). Weights 1/k on the k tied
+    maxima (non-negative, adding up to one: a subgradient of the max, like one winner).
+    """
+    dx = np.zeros_like(x, dtype=np.float64)
+    for i in range(dout.shape[2]):
+        for j in range(dout.shape[3]):
+            rs, cs = slice(i * stride, i * stride + size), slice(j * stride, j * stride + size)
+            win = x[:, :, rs, cs]
+            is_max = win == win.max(axis=(2, 3), keepdims=True)
+            share = is_max / is_max.sum(axis=(2, 3), keepdims=True)
+            dx[:, :, rs, cs] += share * dout[:, :, i, j][..., None, None]
+    return dx
+
+
+def _short(v):
+    """0.25 -> '0.25', 1/3 -> '0.33', 2.0 -> '2': numbers that fit in a pixel's square."""
+    return f"{v:.2f}".rstrip("0").rstrip(".")
+
+
 def _draw_routing(crop, size, stride, rule):
     """crop (h, w) of pixel values 0..255 -> PNG and HTML of where the gradient goes."""
     x = crop[None, None].astype(np.float64)
@@ -201,6 +226,8 @@ def _draw_routing(crop, size, stride, rule):
     dout = np.ones_like(out)            # every window passes on a gradient of 1
     if rule == RULES[0]:
         dx = maxpool2d_backward(dout, cache)
+    elif rule == RULES[1]:
+        dx = maxpool_backward_equal_split(dout, x, size, stride)
     else:
         dx = maxpool_backward_all_ties(dout, x, size, stride)
     oh, ow = out.shape[2:]
@@ -220,7 +247,7 @@ def _draw_routing(crop, size, stride, rule):
             for c in range(w):
                 ax_x.text(c, r, f"{int(crop[r, c])}", ha="center", va="center", fontsize=FONT_SIZE - 2,
                           color="white" if crop[r, c] > 128 else "black")
-                ax_dx.text(c, r, f"{dx[0, 0, r, c]:g}", ha="center", va="center",
+                ax_dx.text(c, r, _short(dx[0, 0, r, c]), ha="center", va="center",
                            fontsize=FONT_SIZE, color="black")
         for i in range(oh):
             for j in range(ow):
@@ -237,12 +264,12 @@ def _draw_routing(crop, size, stride, rule):
             ax.set_xticks([])
             ax.set_yticks([])
         png = _png(fig)
-    verdict = ("equal: the pooled outputs move exactly as much as the inputs they pass on"
+    verdict = ("equal: every window passes on exactly the gradient it received"
                if np.isclose(dx.sum(), dout.sum())
                else "NOT equal: tied windows pass on their gradient several times")
     html = (f"<div style='font-size:{FONT_SIZE + 3}px; line-height:1.5'>"
             f"windows with a tied maximum: <b>{n_tied} of {oh * ow}</b><br>"
-            f"sum of dout = <b>{dout.sum():g}</b>, sum of dx = <b>{dx.sum():g}</b>: {verdict}</div>")
+            f"sum of dout = <b>{dout.sum():g}</b>, sum of dx = <b>{_short(dx.sum())}</b>: {verdict}</div>")
     return png, html
 
 
@@ -260,7 +287,8 @@ def maxpool_routing_explorer(images=None, crop=6):
 
     images: (K, H, W) digits as for :func:`padding_stride_explorer`. Controls:
     digit, crop position, pool size, stride and the tie rule (the helpers' one
-    winner, or the wrong every-tied-maximum rule). Returns a VBox.
+    winner, an equal split over the tied maxima, or the wrong every-tied-maximum rule).
+    Returns a VBox.
     """
     digits = np.round(_digits(images) * 255)       # integer pixel values show ties plainly
     h, w = digits.shape[1:]
@@ -271,7 +299,7 @@ def maxpool_routing_explorer(images=None, crop=6):
     size = slider(min=2, max=3, value=2, description="pool size")
     stride = slider(min=1, max=3, value=2, description="pool stride")
     rule = widgets.ToggleButtons(options=RULES, value=RULES[0], description="tie rule",
-                                 style={"description_width": "80px", "button_width": "260px"})
+                                 style={"description_width": "80px", "button_width": "250px"})
     summary = widgets.HTML()
     picture = widgets.Image(format="png")
 
