@@ -93,7 +93,7 @@ PAGES = {
     "01_convolution_by_hand": [
         Explorer(
             "Slide a filter over a digit",
-            "Move the row and column sliders: the red square is the patch; its products with the "
+            "Move the row and column sliders: the orange-red square is the patch; its products with the "
             "filter add up to one number of the feature map.",
             "from helpers.explorers.convolution import window_explorer\n"
             "from presenter import first_digit\n"
@@ -122,7 +122,7 @@ PAGES = {
         ),
         Explorer(
             "Output size: (n + 2p - f) // s + 1",
-            "Change n, f, p and s: dots mark where the window starts; red cells are never read.",
+            "Change n, f, p and s: dots mark where the window starts; cross-hatched cells are never read.",
             "from helpers.explorers.convolution import output_size_explorer\n"
             "\n"
             "output_size_explorer(n=8, f=3, padding=0, stride=2)",

@@ -7,16 +7,20 @@ import pytest
 from scipy.signal import convolve2d, correlate2d
 
 from helpers.checks import ExerciseError
+from helpers.conv import conv2d_forward
 from helpers.checks.convolution import (
+    COUNT_EXERCISE,
     EXERCISE_FILTER,
     EXERCISE_IMAGE,
     FLIP_KERNEL,
     check_conv_output,
     check_convolve,
     check_edge_filter,
+    check_filters_for_convolution,
     check_flipped_kernel,
     check_output_size,
     check_patch,
+    check_patch_count,
 )
 
 
@@ -24,7 +28,8 @@ def test_checks_are_exported_from_the_package():
     import helpers.checks as checks
 
     for name in ["check_flipped_kernel", "check_convolve", "check_edge_filter",
-                 "check_conv_output", "check_output_size", "check_patch"]:
+                 "check_filters_for_convolution", "check_conv_output", "check_output_size",
+                 "check_patch", "check_patch_count"]:
         assert callable(getattr(checks, name))
 
 
@@ -104,6 +109,55 @@ def test_edge_filter_right(right, capsys):
 def test_edge_filter_mistakes(wrong, words):
     with pytest.raises(ExerciseError, match=words):
         check_edge_filter(wrong)
+
+
+# ---- check_filters_for_convolution -------------------------------------------------------
+
+def _maps_through_library(x, w):
+    """What a library that computes true convolution gives for one image x (C, H, W) and
+    filters w (F, C, KH, KW): SciPy's convolve2d per channel, summed."""
+    return np.stack([sum(convolve2d(x[c], w[f, c], mode="valid") for c in range(w.shape[1]))
+                     for f in range(w.shape[0])])
+
+
+def test_filters_for_convolution_right(capsys):
+    def turned(w):
+        return w[:, :, ::-1, ::-1]
+
+    # the reference really keeps the feature maps, measured with SciPy on random numbers
+    rng = np.random.default_rng(0)
+    w, x = rng.normal(size=(4, 3, 2, 3)), rng.normal(size=(3, 6, 5))
+    trained = np.stack([sum(correlate2d(x[c], w[f, c], mode="valid") for c in range(3))
+                        for f in range(4)])
+    np.testing.assert_allclose(_maps_through_library(x, turned(w)), trained)
+    check_filters_for_convolution(turned)
+    check_filters_for_convolution(lambda w: np.flip(w, axis=(-2, -1)))
+    check_filters_for_convolution(lambda w: np.rot90(w, 2, axes=(2, 3)))
+    assert capsys.readouterr().out.count("Correct") == 3
+
+
+def _flip_in_place(w):
+    w[...] = w[:, :, ::-1, ::-1].copy()
+    return w
+
+
+@pytest.mark.parametrize("wrong, words", [
+    (lambda w: w, "unchanged"),
+    (np.flip, "all four axes"),
+    (lambda w: w[::-1, ::-1], "first two axes"),
+    (lambda w: w[:, :, ::-1], "rows only"),
+    (lambda w: w[..., ::-1], "columns only"),
+    (lambda w: -w, "negating"),
+    (lambda w: w.swapaxes(-1, -2), "transpose"),
+    (lambda w: w[..., ::-1, ::-1] + 1, "does not give the feature maps"),
+    (_flip_in_place, "in place"),
+    (lambda w: w[0], "shape"),
+    (lambda w: 1 / 0, "ZeroDivisionError"),
+    ("not the answer", "TypeError"),
+])
+def test_filters_for_convolution_mistakes(wrong, words):
+    with pytest.raises(ExerciseError, match=words):
+        check_filters_for_convolution(wrong)
 
 
 # ---- check_conv_output -------------------------------------------------------------------
@@ -194,8 +248,39 @@ def test_patch_mistakes(wrong, words):
         check_patch(wrong)
 
 
+# ---- check_patch_count -------------------------------------------------------------------
+
+def test_patch_count_right(capsys):
+    n, c, f, p, s = (COUNT_EXERCISE[k] for k in ("size", "channels", "f", "padding", "stride"))
+    z, _ = conv2d_forward(np.zeros((1, c, n, n)), np.zeros((1, c, f, f)), stride=s, padding=p)
+    patches = z.shape[2] * z.shape[3]                      # counted by the course's kernel
+    check_patch_count((patches, c * f * f))
+    check_patch_count([np.int64(patches), c * f * f])
+    assert capsys.readouterr().out.count("Correct") == 2
+
+
+@pytest.mark.parametrize("wrong, words", [
+    ((27, 256), "swapped order"),
+    ((16, 27), "along one row"),
+    ((17 * 17, 27), "rounded up"),
+    ((15 * 15, 27), "padding"),
+    ((32 * 32, 27), "stride"),
+    ((256 * 3, 27), "one patch per position"),
+    ((256, 9), "every channel"),
+    ((256, 28), "28 numbers per patch"),
+    ((100, 27), "100 patches per image"),
+    ((256.0, 27), "whole numbers"),
+    (256, "two whole numbers"),
+    ("not the answer", "two whole numbers"),
+])
+def test_patch_count_mistakes(wrong, words):
+    with pytest.raises(ExerciseError, match=words):
+        check_patch_count(wrong)
+
+
 @pytest.mark.parametrize("check", [check_flipped_kernel, check_convolve, check_edge_filter,
-                                   check_conv_output, check_output_size, check_patch])
+                                   check_filters_for_convolution, check_conv_output,
+                                   check_output_size, check_patch, check_patch_count])
 def test_placeholder_is_reported_not_accepted(check, capsys):
     check(None)
     check(...)

@@ -9,13 +9,14 @@ import pytest
 
 from helpers import checks
 from helpers.checks import ExerciseError
-from helpers.checks.dense_sigmoid import DENSE_EXERCISE, FLAT_EXERCISE
+from helpers.checks.dense_sigmoid import DENSE_EXERCISE, FLAT_EXERCISE, SHRINK_EXERCISE
 from helpers.layers import sigmoid
 
 
 def test_exported_from_helpers_checks():
     for name in ["check_dense_shape", "check_flat_index", "check_dense_output",
-                 "check_dense_forward", "check_sigmoid_derivative", "check_stable_sigmoid"]:
+                 "check_dense_forward", "check_sigmoid_derivative", "check_stable_sigmoid",
+                 "check_sigmoid_shrink"]:
         assert callable(getattr(checks, name))
 
 
@@ -230,6 +231,37 @@ def test_overflow_message_quotes_numpy():
             checks.check_stable_sigmoid(lambda z: 1 / (1 + np.exp(-z)))
 
 
+# ---------------------------------------------------------------- check_sigmoid_shrink
+
+def test_sigmoid_shrink_right(capsys):
+    # the largest slope, measured on a fine grid, then multiplied over the layers
+    z = np.linspace(-10, 10, 200001)
+    largest = float(np.max(sigmoid(z) * (1 - sigmoid(z))))
+    assert math.isclose(largest, 0.25)
+    factor = (1 / largest) ** SHRINK_EXERCISE["layers"]
+    checks.check_sigmoid_shrink(factor)
+    checks.check_sigmoid_shrink(int(round(factor)))
+    checks.check_sigmoid_shrink(4 ** 3, layers=3)
+    assert capsys.readouterr().out.count("Correct") == 3
+
+
+@pytest.mark.parametrize("answer, words", [
+    (1 / 1024, "the most the slopes can multiply"),
+    (20, "do not add"),
+    (256, "4^4"),
+    (4096, "4^6"),
+    (4, "4^1"),
+    (32, "not 1/2"),
+    (0.3, "larger than 1"),
+    (1000, "is not it"),
+    ("1024", "one number"),
+    (True, "one number"),
+])
+def test_sigmoid_shrink_wrong(answer, words):
+    with pytest.raises(ExerciseError, match=re.escape(words)):
+        checks.check_sigmoid_shrink(answer)
+
+
 def _unfinished(*args):
     ...                               # what the exercise cells start with
 
@@ -241,6 +273,7 @@ def _unfinished(*args):
     (checks.check_dense_forward, _unfinished),
     (checks.check_sigmoid_derivative, _unfinished),
     (checks.check_stable_sigmoid, _unfinished),
+    (checks.check_sigmoid_shrink, None),
 ])
 def test_unanswered_exercises_get_a_clear_message(check, answer, capsys):
     assert check(answer) is None

@@ -56,6 +56,8 @@ CASES = {
     "check_output_size": Case(lambda n, f, p, s: (n + 2 * p - f) // s + 1,
                               lambda n, f, p, s: (n + p - f) // s + 1),
     "check_patch": Case(tc._right_patch, lambda x, i, j, f, p, s: np.pad(x, p)[i:i + f, j:j + f]),
+    "check_filters_for_convolution": Case(lambda w: w[:, :, ::-1, ::-1], lambda w: w[::-1, ::-1]),
+    "check_patch_count": Case((256, 27), (256, 9)),
     # notebooks 03-04
     "check_dense_shape": Case((1728, 10), (10, 1728)),
     "check_flat_index": Case(1279, 383),
@@ -64,6 +66,7 @@ CASES = {
     "check_sigmoid_derivative": Case(lambda z: sigmoid(z) * (1 - sigmoid(z)),
                                      lambda z: sigmoid(z) * (1 - z)),
     "check_stable_sigmoid": Case(tds._stable, lambda z: 1 / (1 + np.exp(-z))),
+    "check_sigmoid_shrink": Case(4 ** 5, 4 * 5),
     # notebook 05
     "check_bias_gradient": Case(tb.bias_right, lambda *a: tb.dz2_of(*a).mean(axis=0)),
     "check_dense_weight_gradient": Case(tb.weight_right, lambda *a: tb.weight_right(*a).T),

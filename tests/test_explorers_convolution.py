@@ -154,3 +154,57 @@ def test_network_overview_draws():
     texts = " ".join(t.get_text() for t in ax.texts)
     assert "forward propagation" in texts and "backward propagation" in texts
     assert len(ax.patches) == 5
+
+
+# ---- colour-blind-safe colours (issue 11) --------------------------------------------------
+
+_RED_GREEN = ("tab:red", "tab:green", "red", "green", "#2ca02c", "#d62728", "#1f77b4")
+
+
+def _banned(colour):
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(colour) in {to_rgb(c) for c in _RED_GREEN}
+
+
+def _capture(monkeypatch):
+    import helpers.explorers.convolution as module
+
+    figures = []
+    monkeypatch.setattr(module, "_png", lambda fig: figures.append(fig) or PNG_MAGIC)
+    return figures
+
+
+def test_explorers_use_the_safe_palette(monkeypatch, digit):
+    from helpers.explorers._style import OKABE_ITO
+
+    figures = _capture(monkeypatch)
+    window_explorer(digit)
+    step_explorer(X3, W2)
+    output_size_explorer(n=8, f=3, padding=0, stride=2)          # one row and column unread
+    patches = [p for fig in figures for ax in fig.axes for p in ax.patches]
+    edges = [p.get_edgecolor() for p in patches if p.get_edgecolor()[3] > 0]
+    faces = [p.get_facecolor() for p in patches if p.get_fill() and p.get_facecolor()[3] > 0]
+    lines = [line.get_color() for fig in figures for ax in fig.axes for line in ax.get_lines()]
+    assert edges and lines and not any(_banned(c) for c in edges + faces + lines)
+    unread = [p for p in figures[-1].axes[0].patches if p.get_hatch() == "xx"]
+    assert len(unread) == 8 * 8 - 7 * 7                          # marked by a hatch, not only a hue
+    assert all(c[:3] == to_rgb_(OKABE_ITO["vermillion"]) for c in (p.get_facecolor() for p in unread))
+
+
+def to_rgb_(colour):
+    from matplotlib.colors import to_rgb
+
+    return to_rgb(colour)
+
+
+def test_network_overview_tells_the_passes_apart_without_colour():
+    from matplotlib.figure import Figure
+
+    ax = Figure().subplots()
+    draw_network_overview(ax)
+    arrows = [t.arrow_patch for t in ax.texts if getattr(t, "arrow_patch", None) is not None]
+    assert len(arrows) == 8 and not any(_banned(p.get_edgecolor()) for p in arrows)
+    styles = {p.get_linestyle() for p in arrows}
+    assert len(styles) == 2                                      # forward solid, backward dashed
+    assert not any(_banned(p.get_facecolor()) for p in ax.patches)

@@ -126,3 +126,18 @@ def test_layer_statistics():
 def test_saturation_explorer_rejects_a_vector():
     with pytest.raises(ValueError, match="shape"):
         saturation_explorer(np.zeros(10))
+
+
+def test_saturation_explorer_uses_the_safe_palette(monkeypatch):
+    from matplotlib.colors import to_rgb
+
+    import helpers.explorers.dense_sigmoid as module
+    from helpers.explorers._style import OKABE_ITO
+
+    figures = []
+    monkeypatch.setattr(module, "_png", lambda fig: figures.append(fig) or b"\x89PNG")
+    saturation_explorer(np.random.default_rng(2).uniform(size=(3, 50)), n_neurons=5)
+    lines = figures[-1].axes[0].get_lines()
+    safe = {to_rgb(c) for c in OKABE_ITO.values()}
+    assert len(lines) == 2 and all(to_rgb(line.get_color()) in safe for line in lines)
+    assert lines[0].get_linestyle() != lines[1].get_linestyle()     # told apart without colour

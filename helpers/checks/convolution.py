@@ -6,8 +6,8 @@ with the usual mistakes (a flipped kernel, ceil instead of floor, padding on one
 side only, rows and columns swapped ...) to say which one was made.
 
 The exercises' fixed data live here too, so the notebook shows exactly what the
-check tests: ``FLIP_KERNEL`` (notebook 01), ``EXERCISE_IMAGE`` and
-``EXERCISE_FILTER`` (notebook 02).
+check tests: ``FLIP_KERNEL`` (notebook 01), ``EXERCISE_IMAGE``,
+``EXERCISE_FILTER`` and ``COUNT_EXERCISE`` (notebook 02).
 """
 
 import numbers
@@ -20,9 +20,11 @@ __all__ = [
     "check_flipped_kernel",
     "check_convolve",
     "check_edge_filter",
+    "check_filters_for_convolution",
     "check_conv_output",
     "check_output_size",
     "check_patch",
+    "check_patch_count",
 ]
 
 # Notebook 01: the kernel whose "flipped" version the learner writes down.
@@ -31,6 +33,9 @@ FLIP_KERNEL = np.array([[1, 2, 3], [4, 5, 6], [7, 8, 9]])
 # Notebook 02: a new small example to compute by hand (3x3 image, 2x2 filter).
 EXERCISE_IMAGE = np.array([[2, 0, 1], [4, 3, 5], [1, 2, 0]])
 EXERCISE_FILTER = np.array([[1, -1], [2, 0]])
+
+# Notebook 02: how many patches, of how many numbers, for one colour image.
+COUNT_EXERCISE = {"size": 32, "channels": 3, "f": 3, "padding": 1, "stride": 2}
 
 
 def _correlate(x, w):
@@ -194,6 +199,65 @@ def check_edge_filter(w):
                             f"each column of weights sum to 0 (column sums now {w.sum(axis=0)})")
     report_ok("zero on flat regions and on vertical edges, positive where the image brightens "
               "going down")
+
+
+def _feature_maps(x, w, flip):
+    """Feature maps of one image x (C, H, W) under filters w (F, C, KH, KW), summed over
+    the channels: cross-correlation (flip=False) or true convolution (flip=True, each
+    kernel turned by 180 degrees). Shape (F, H-KH+1, W-KW+1)."""
+    return np.stack([sum(_correlate(x[c], w[f, c][::-1, ::-1] if flip else w[f, c])
+                         for c in range(w.shape[1])) for f in range(w.shape[0])])
+
+
+@exercise("filters for a library that computes true convolution",
+          spoilers=("[..., ::-1, ::-1]", "[:, :, ::-1, ::-1]", "axis=(2, 3)", "axis=(-2, -1)"),
+          placeholder="your function filters_for_convolution(w)")
+def check_filters_for_convolution(fn):
+    """``fn(w)`` gets filters w (F, C, KH, KW) trained with cross-correlation and must
+    return filters that give the same feature maps in a library that computes true
+    convolution: every (KH, KW) kernel turned by 180 degrees, w[:, :, ::-1, ::-1], the
+    order of filters and channels unchanged. Tested with F, C > 1 and non-square,
+    asymmetric kernels; w must not be changed in place."""
+    rng = np.random.default_rng(5)
+    for shape in [(3, 2, 2, 3), (2, 3, 3, 2)]:
+        w = rng.integers(-4, 5, size=shape).astype(np.float64)
+        x = rng.integers(0, 10, size=(shape[1], 6, 7)).astype(np.float64)
+        given = w.copy()
+        raw = _call(fn, "fn", given)
+        if returned_nothing(raw, "your function filters_for_convolution(w)"):
+            return
+        if not np.array_equal(given, w):
+            raise ExerciseError("your function changed the filters it was given in place; "
+                                "return new filters and leave w as it is")
+        got = _as_array("the result", raw)
+        where = f"for filters of shape {shape} (F, C, KH, KW)"
+        if got.shape != w.shape:
+            hint = (" (you swapped the last two axes: that is a transpose of each kernel, "
+                    "not a 180-degree turn)" if got.shape == w.swapaxes(-1, -2).shape else "")
+            raise ExerciseError(f"the result has shape {got.shape} {where}; the filters keep "
+                                f"their shape {shape}{hint}")
+        if _same(_feature_maps(x, got, flip=True), _feature_maps(x, w, flip=False)):
+            continue
+        mistakes = [
+            (w, "these are the filters unchanged: a library that computes true convolution "
+                "turns every kernel by 180 degrees, so each feature map changes"),
+            (np.flip(w), "you reversed all four axes: the filters and the channels come out in "
+                         "reverse order too; turn only the kernels (the last two axes)"),
+            (w[::-1, ::-1], "you reversed the first two axes, which number the filters and the "
+                            "channels; a kernel's rows and columns are the last two axes"),
+            (w[:, :, ::-1, :], "you reversed the kernels' rows only; reverse their columns too"),
+            (w[:, :, :, ::-1], "you reversed the kernels' columns only; reverse their rows too"),
+            (-w, "negating the weights is not a flip: keep the values, reverse their positions"),
+        ]
+        for wrong, message in mistakes:
+            if _same(got, wrong):
+                raise ExerciseError(f"{message} ({where})")
+        raise ExerciseError(f"{where}, true convolution with your filters does not give the "
+                            "feature maps that cross-correlation with the trained ones gives: "
+                            "kernel entry [p, q] must move to [KH-1-p, KW-1-q] in every filter "
+                            "and channel")
+    report_ok("every kernel turned by 180 degrees, filters and channels in their order: "
+              "true convolution with them gives the trained network's feature maps")
 
 
 # ----------------------------------------------------------------------------------------
@@ -370,3 +434,54 @@ def check_patch(fn):
                         f"i={i}, j={j}, f={f}, padding={p}, stride={s}: expected the rows "
                         f"{i * s}..{i * s + f - 1} and columns {j * s}..{j * s + f - 1} of the "
                         "padded image")
+
+
+@exercise("how many patches, of how many numbers",
+          spoilers=("(256, 27)", "256", "27"),
+          placeholder="your answer, a tuple (patches per image, numbers per patch)")
+def check_patch_count(answer):
+    """(patches per image, numbers per patch) for one image of ``COUNT_EXERCISE``
+    (size x size pixels, channels channels) and an f x f filter with that padding and
+    stride: ((n + 2p - f) // s + 1) ** 2 patches of C * f * f numbers each."""
+    n, c, f, p, s = (COUNT_EXERCISE[k] for k in ("size", "channels", "f", "padding", "stride"))
+    try:
+        count, per_patch = answer
+    except (TypeError, ValueError):
+        raise ExerciseError(f"give two whole numbers, (patches per image, numbers per patch); "
+                            f"got {answer!r}") from None
+    if not all(isinstance(v, (numbers.Integral, np.integer)) and not isinstance(v, bool)
+               for v in (count, per_patch)):
+        raise ExerciseError(f"both counts are whole numbers (use // for the division); "
+                            f"got {answer!r}")
+    side = (n + 2 * p - f) // s + 1
+    right = (side * side, c * f * f)
+    if (count, per_patch) == right:
+        report_ok(f"{side} x {side} patch positions, each patch {c} channels x {f} x {f}")
+        return
+    if (per_patch, count) == right:
+        raise ExerciseError("the two numbers are in swapped order: first the patches per image, "
+                            "then the numbers in one patch")
+    messages = []
+    if count != right[0]:
+        ceil_side = -(-(n + 2 * p - f) // s) + 1
+        wrong_counts = {
+            side: f"{count} is the number of patch positions along one row; a patch sits at "
+                  f"every (row, column) pair of positions",
+            ceil_side * ceil_side: "you rounded up; a window that would stick out of the padded "
+                                   "image is not used: (n + 2p - f) // s + 1 per side",
+            ((n - f) // s + 1) ** 2: "you left out the padding (or the + 1): per side there are "
+                                     "(n + 2p - f) // s + 1 positions",
+            (n + 2 * p - f + 1) ** 2: "you left out the stride: the window jumps s pixels at a time",
+            side * side * c: "there is one patch per position, not one per channel: a patch "
+                             "spans all the channels",
+        }
+        messages.append(wrong_counts.get(count, f"{count} patches per image is not right: count "
+                                                f"the window positions along a row and along a "
+                                                f"column with (n + 2p - f) // s + 1, then multiply"))
+    if per_patch != right[1]:
+        wrong_numbers = {
+            f * f: "a patch of a colour image holds the f x f pixels of every channel",
+        }
+        messages.append(wrong_numbers.get(per_patch, f"{per_patch} numbers per patch is not right: "
+                                                   f"count channels x rows x columns of one patch"))
+    raise ExerciseError("; ".join(messages))

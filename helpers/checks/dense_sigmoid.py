@@ -3,12 +3,14 @@
 Each check either prints one "Correct: ..." line or raises ExerciseError with a
 message that names the mistake it recognised (W^T's shape for W's, a forgotten
 bias, reading a row-major buffer in the wrong order, the overflowing naive
-sigmoid, the derivative a(1 - a) applied to z instead of to a = sigmoid(z)).
+sigmoid, the derivative a(1 - a) applied to z instead of to a = sigmoid(z), slopes
+added instead of multiplied).
 
-The numbers of the exercises live here (``FLAT_EXERCISE``, ``DENSE_EXERCISE``)
-so that a notebook prints them from the same source the check uses.
+The numbers of the exercises live here (``FLAT_EXERCISE``, ``DENSE_EXERCISE``,
+``SHRINK_EXERCISE``) so that a notebook prints them from the same source the check uses.
 """
 
+import math
 import warnings
 
 import numpy as np
@@ -17,7 +19,7 @@ from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = [
     "check_dense_shape", "check_flat_index", "check_dense_output", "check_dense_forward",
-    "check_sigmoid_derivative", "check_stable_sigmoid",
+    "check_sigmoid_derivative", "check_stable_sigmoid", "check_sigmoid_shrink",
 ]
 
 # Notebook 03, exercise 2: where does maps[f, i, j] land when maps (F, H, W) is flattened?
@@ -29,6 +31,9 @@ DENSE_EXERCISE = {
     "W": np.array([[1, 2], [0, -1], [3, 1], [-2, 4]]),      # (D, M) = (4, 2)
     "b": np.array([5, -3]),                                 # (M,) = (2,)
 }
+
+# Notebook 04, exercise 3: a gradient passes back through this many stacked sigmoid layers.
+SHRINK_EXERCISE = {"layers": 5}
 
 
 def _fail(message):
@@ -344,3 +349,37 @@ def check_stable_sigmoid(fn):
         _fail(f"The values are right, but NumPy warned: {str(caught[0].message)!r}. "
               f"A stable sigmoid only takes exp of numbers <= 0.")
     report_ok("your sigmoid is accurate and raises no overflow warning, even at z = +-1000.")
+
+
+@exercise("how much stacked sigmoids shrink a gradient",
+          spoilers=("1024", "4^5", "4^{5}", "(1/4)^5"),
+          placeholder="your factor, a number")
+def check_sigmoid_shrink(answer, layers=None):
+    """The least factor by which the slopes of ``layers`` stacked sigmoids (default
+    ``SHRINK_EXERCISE``) shrink a gradient: each slope is at most 1/4, so the product of
+    the slopes is at most (1/4) ** layers and the gradient shrinks at least 4 ** layers-fold."""
+    layers = SHRINK_EXERCISE["layers"] if layers is None else layers
+    if isinstance(answer, bool) or not isinstance(answer, (int, float, np.integer, np.floating)):
+        _fail(f"Give the factor as one number; got {answer!r}.")
+    answer = float(answer)
+    right = 4.0 ** layers
+    if math.isclose(answer, right, rel_tol=1e-9):
+        report_ok(f"each sigmoid multiplies the gradient by at most 1/4, so {layers} of them "
+                  f"shrink it at least 4^{layers} = {right:g}-fold.")
+        return
+    if math.isclose(answer, 1 / right, rel_tol=1e-9):
+        _fail("That is the most the slopes can multiply the gradient by; the question asks by "
+              "what factor the gradient shrinks (divide by it, the factor is larger than 1).")
+    if math.isclose(answer, 4.0 * layers, rel_tol=1e-9):
+        _fail(f"Slopes multiply along the chain rule, they do not add: {layers} factors of at "
+              f"most 1/4 each.")
+    for k in (layers - 1, layers + 1, 1):
+        if math.isclose(answer, 4.0 ** k, rel_tol=1e-9):
+            _fail(f"{answer:g} = 4^{k}: the gradient passes {layers} sigmoids, one factor each.")
+    if math.isclose(answer, 2.0 ** layers, rel_tol=1e-9):
+        _fail("The largest slope of the sigmoid is 1/4 (at z = 0), not 1/2: sigma(0) (1 - sigma(0)) "
+              "= 1/2 x 1/2.")
+    if answer < 1:
+        _fail("A factor by which something shrinks is larger than 1: the gradient is divided by it.")
+    _fail(f"{answer:g} is not it: multiply the largest slope of one sigmoid over the {layers} "
+          f"layers, and give how many times smaller the gradient gets.")

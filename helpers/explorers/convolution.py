@@ -26,7 +26,8 @@ from matplotlib.patches import FancyBboxPatch, Rectangle
 
 from ..conv import conv2d_forward, conv_output_size
 from ._static import explorer
-from ._style import CMAP_IMAGE, CMAP_SIGNED, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider
+from ._style import (CMAP_IMAGE, CMAP_SIGNED, CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE,
+                     OKABE_ITO, slider)
 
 __all__ = [
     "PRESET_FILTERS",
@@ -47,7 +48,8 @@ PRESET_FILTERS = {
     "identity": np.array([[0.0, 0.0, 0.0], [0.0, 1.0, 0.0], [0.0, 0.0, 0.0]]),
 }
 
-_HIGHLIGHT = "#d62728"     # the current window, on every panel
+_HIGHLIGHT = OKABE_ITO["vermillion"]   # the current window, on every panel (colour-blind safe)
+_FIRST_WINDOW = OKABE_ITO["blue"]
 _BIG_FONT = "font-size: 18px"
 
 
@@ -119,13 +121,14 @@ def _box(figure, controls, readout, rows):
 
 def draw_network_overview(ax):
     """Draw input -> convolution -> dense -> output -> error, with the forward pass
-    (left to right, black) and the backward pass (right to left, red) on one axes."""
+    (left to right, black, solid) and the backward pass (right to left, vermillion,
+    dashed) on one axes."""
     stages = [
         ("input\nimage x\n(pixels)", "#e8eef7"),
         ("convolution\nz1 = x * f\na1 = sigmoid(z1)", "#fdf1dc"),
         ("dense layer\nz2 = a1 W + b\no = sigmoid(z2)", "#fdf1dc"),
-        ("output\no\n(prediction)", "#e8f5e4"),
-        ("error\nE = (y' - o)^2 / 2\n(needs label y')", "#f9e1e1"),
+        ("output\no\n(prediction)", "#e8eef7"),
+        ("error\nE = (y' - o)^2 / 2\n(needs label y')", "#eeeeee"),
     ]
     width, height, gap = 2.5, 1.6, 0.8
     centres = []
@@ -140,7 +143,8 @@ def draw_network_overview(ax):
         ax.annotate("", xy=(b, height * 0.8), xytext=(a, height * 0.8),
                     arrowprops=dict(arrowstyle="-|>", color="black", linewidth=2))
         ax.annotate("", xy=(a, height * 0.2), xytext=(b, height * 0.2),
-                    arrowprops=dict(arrowstyle="-|>", color=_HIGHLIGHT, linewidth=2))
+                    arrowprops=dict(arrowstyle="-|>", color=_HIGHLIGHT, linewidth=2,
+                                    linestyle="--"))
     ax.text(centres[2], height + 0.45, "forward propagation: receive the input, process it, "
             "produce an output", ha="center", fontsize=FONT_SIZE)
     ax.text(centres[2], -0.5, "backward propagation: gradients dE/dW, dE/db, dE/df flow back; "
@@ -400,13 +404,14 @@ def output_size_explorer(n=7, f=3, padding=0, stride=2):
                 for c in range(size):
                     if r >= reach or c >= reach:
                         ax.add_patch(Rectangle((c, size - 1 - r), 1, 1, facecolor=_HIGHLIGHT,
-                                               alpha=0.35, linewidth=0))
-            ax.add_patch(Rectangle((0, size - f), f, f, fill=False, edgecolor="#1f77b4", linewidth=4))
+                                               alpha=0.35, hatch="xx", linewidth=0))
+            ax.add_patch(Rectangle((0, size - f), f, f, fill=False, edgecolor=_FIRST_WINDOW,
+                                   linewidth=4))
             for top in starts:
                 for left in starts:
-                    ax.plot(left + 0.5, size - 1 - top + 0.5, "o", color="#1f77b4", markersize=9)
+                    ax.plot(left + 0.5, size - 1 - top + 0.5, "o", color=_FIRST_WINDOW, markersize=9)
             ax.set_title(f"{out} x {out} window positions (dots = top-left corners)")
-            lost_text = (f"the last <b>{lost}</b> row(s) and column(s) (red) are never read: "
+            lost_text = (f"the last <b>{lost}</b> row(s) and column(s) (cross-hatched) are never read: "
                          f"(n + 2p - f) % s = {size - f} % {s} = {lost}" if lost else
                          "every row and column is read: the stride divides n + 2p - f")
             readout.value = (

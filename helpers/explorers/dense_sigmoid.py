@@ -20,7 +20,8 @@ from matplotlib.figure import Figure
 from helpers.layers import sigmoid
 
 from ._static import explorer
-from ._style import CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, slider, TOGGLE_STYLE
+from ._style import (CONTROL_LAYOUT, CONTROL_STYLE, FIGSIZE, FONT_SIZE, OKABE_ITO, TOGGLE_STYLE,
+                     slider)
 
 __all__ = ["shape_tracer", "saturation_explorer", "SATURATED_SLOPE"]
 
@@ -274,8 +275,8 @@ def saturation_explorer(a=None, n_neurons=100, seed=0):
         with rc_context({"font.size": FONT_SIZE}):
             fig = Figure(figsize=(FIGSIZE[0] + 3, FIGSIZE[1] + 0.5), layout="constrained")
             ax, ax_out = fig.subplots(1, 2, width_ratios=[3, 2])
-            ax.plot(grid, sg, color="#0072B2", lw=2.5, label="sigmoid(z)")
-            ax.plot(grid, 4 * sg * (1 - sg), color="#D55E00", lw=2.5,
+            ax.plot(grid, sg, color=OKABE_ITO["blue"], lw=2.5, label="sigmoid(z)")
+            ax.plot(grid, 4 * sg * (1 - sg), color=OKABE_ITO["vermillion"], lw=2.5, ls="--",
                     label="slope x 4 (peak 0.25)")
             ax.set_ylim(-0.02, 1.05)
             ax.set_xlabel("pre-activation z")
@@ -287,7 +288,7 @@ def saturation_explorer(a=None, n_neurons=100, seed=0):
             ax.patch.set_visible(False)
             ax.legend(loc="center left", fontsize=FONT_SIZE - 2)
             ax.set_title("where the pre-activations fall")
-            ax_out.hist(sigmoid(z).ravel(), bins=np.linspace(0, 1, 41), color="#009E73")
+            ax_out.hist(sigmoid(z).ravel(), bins=np.linspace(0, 1, 41), color=OKABE_ITO["bluish green"])
             ax_out.set_xlabel("output o = sigmoid(z)")
             ax_out.set_ylabel("count")
             ax_out.set_title("outputs")
