@@ -81,7 +81,7 @@ PREPARE = {
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
-        "# notebook 11's trained article network: 100 steps of 64 clothes\n"
+        "# notebook 12's trained article network: 100 steps of 64 clothes\n"
         "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
         "params = nets.init_article_net(10, init=\"scaled\", bias=True, seed=0)\n"
         "trained, _ = train.fit(nets.ARTICLE_NET, params, x_train[:6400], y_train[:6400],\n"

@@ -1,11 +1,12 @@
-"""The notebook-08 exercise checks accept right answers and name the typical wrong ones."""
+"""The notebook-10 exercise checks accept right answers and name the typical wrong ones."""
 
 import numpy as np
 import pytest
 
 from helpers.checks import ExerciseError
 from helpers.checks.classification import (
-    check_accuracy_per_class, check_confusion_matrix, check_cross_entropy_gradient, check_softmax,
+    check_accuracy_per_class, check_confusion_matrix, check_cross_entropy_gradient,
+    check_mean_learning_rate, check_softmax,
 )
 
 
@@ -26,7 +27,8 @@ def _softmax(z):
 # ---------------------------------------------------------------- placeholders
 
 @pytest.mark.parametrize("check", [check_softmax, check_cross_entropy_gradient,
-                                   check_confusion_matrix, check_accuracy_per_class])
+                                   check_confusion_matrix, check_accuracy_per_class,
+                                   check_mean_learning_rate])
 def test_placeholder_prints_a_hint(check, capsys):
     check(None)
     check(...)
@@ -203,3 +205,31 @@ def test_per_class_percent_and_error_rate():
 
 def test_per_class_wrong_shape():
     _fails(check_accuracy_per_class, lambda C: np.diag(C) / C.sum(axis=1, keepdims=True), "shape")
+
+
+# ---------------------------------------------------------------- learning rate: sum vs mean
+
+@pytest.mark.parametrize("answer", [20, 20.0, 200 * 0.1, np.float32(20)])
+def test_mean_learning_rate_right(answer, capsys):
+    check_mean_learning_rate(answer)
+    assert capsys.readouterr().out.startswith("Correct:")
+
+
+def test_mean_learning_rate_follows_its_arguments(capsys):
+    check_mean_learning_rate(6.4, lr_sum=0.1, batch_size=64)
+    _fails(lambda a: check_mean_learning_rate(a, lr_sum=0.1, batch_size=64), 20, "3.12 times")
+
+
+def test_mean_learning_rate_divided_instead_of_multiplied():
+    _fails(check_mean_learning_rate, 0.1 / 200, "divided by N", "2.5e-05 times")
+
+
+def test_mean_learning_rate_unchanged():
+    _fails(check_mean_learning_rate, 0.1, "same learning rate", "0.005 times")
+
+
+def test_mean_learning_rate_other_numbers_and_types():
+    _fails(check_mean_learning_rate, 2, "0.1 times")
+    _fails(check_mean_learning_rate, "20", "as a number")
+    _fails(check_mean_learning_rate, True, "as a number")
+    _fails(check_mean_learning_rate, float("inf"), "as a number")

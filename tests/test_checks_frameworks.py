@@ -5,7 +5,6 @@ import pytest
 
 from helpers.checks import ExerciseError
 from helpers.checks import frameworks as checks
-from helpers.data import FASHION_MNIST_CLASSES as CLASSES
 
 
 def fails(check, *args, fragments=()):
@@ -28,36 +27,59 @@ def test_framework_checks_are_exported():
 
 # ---------------------------------------------------------------- hardest pair
 
-def confusion():
-    cm = np.diag([900] * 10)
-    cm[6, 0], cm[0, 6] = 120, 90        # Shirt <-> T-shirt: 210 in all
-    cm[2, 4] = 150                      # Pullover -> Coat: the largest single cell, 150 + 20
-    cm[4, 2] = 20
-    return cm
+def hardest_right(cm):
+    both = cm + cm.T
+    np.fill_diagonal(both, -1)
+    return np.unravel_index(np.argmax(both), both.shape)
 
 
-@pytest.mark.parametrize("answer", [("Shirt", "T-shirt/top"), ("T-shirt/top", "Shirt"), (6, 0),
-                                    ["t-shirt", "shirt"], {0, 6}])
-def test_hardest_pair_accepts_right_answers(answer, capsys):
-    checks.check_hardest_pair(answer, confusion(), CLASSES)
+def hardest_loop(cm):
+    best, pair = -1, None
+    for i in range(len(cm)):
+        for j in range(i + 1, len(cm)):
+            if cm[i, j] + cm[j, i] > best:
+                best, pair = cm[i, j] + cm[j, i], [j, i]          # a list, larger index first
+    return pair
+
+
+def largest_single_cell(cm):
+    off = cm.copy()
+    np.fill_diagonal(off, -1)
+    return np.unravel_index(np.argmax(off), off.shape)
+
+
+@pytest.mark.parametrize("right", [hardest_right, hardest_loop,
+                                   lambda cm: tuple(int(k) for k in hardest_right(cm)[::-1])])
+def test_hardest_pair_accepts_right_answers(right, capsys):
+    checks.check_hardest_pair(right)
     assert capsys.readouterr().out.startswith("Correct:")
 
 
+def test_every_hardest_pair_case_is_a_trap_for_the_largest_single_cell():
+    for what, cm, want in checks.HARDEST_PAIR_CASES:
+        cm = checks._ten_class_case() if cm is None else cm
+        assert set(int(k) for k in hardest_right(cm)) == set(want), what
+        assert set(int(k) for k in largest_single_cell(cm)) != set(want), what
+
+
 def test_hardest_pair_rejects_wrong_answers():
-    cm = confusion()
-    fails(checks.check_hardest_pair, ("Pullover", "Coat"), cm, CLASSES,
-          fragments=("largest single cell", "both directions", "210"))
-    fails(checks.check_hardest_pair, ("Bag", "Trouser"), cm, CLASSES,
-          fragments=("mixed up 0 times",))
-    fails(checks.check_hardest_pair, ("Shirt", "Shirt"), cm, CLASSES, fragments=("diagonal",))
-    fails(checks.check_hardest_pair, "Shirt", cm, CLASSES, fragments=("two classes",))
-    fails(checks.check_hardest_pair, ("Shirt", "T-shirt", "Coat"), cm, CLASSES,
-          fragments=("exactly two",))
-    fails(checks.check_hardest_pair, ("Shirt", "Jacket"), cm, CLASSES,
-          fragments=("not a class name",))
-    fails(checks.check_hardest_pair, (6, 10), cm, CLASSES, fragments=("out of range",))
-    fails(checks.check_hardest_pair, ("Shirt", "T-shirt"), cm[:3, :3], CLASSES,
-          fragments=("confusion matrix",))
+    fails(checks.check_hardest_pair, largest_single_cell,
+          fragments=("largest single cell", "both directions", "55"))
+    fails(checks.check_hardest_pair, lambda cm: (0, 0), fragments=("diagonal",))
+    fails(checks.check_hardest_pair, lambda cm: 3, fragments=("two class indices",))
+    fails(checks.check_hardest_pair, lambda cm: (1, 3, 0), fragments=("two class indices",))
+    fails(checks.check_hardest_pair, lambda cm: ("Shirt", "T-shirt/top"),
+          fragments=("indices", "not names"))
+    fails(checks.check_hardest_pair, lambda cm: (1.0, 3.0), fragments=("whole numbers",))
+    fails(checks.check_hardest_pair, lambda cm: (1, len(cm)), fragments=("out of range",))
+    fails(checks.check_hardest_pair, lambda cm: (0, 1), fragments=("mixed up 5 times",))
+    fails(checks.check_hardest_pair, "hardest_pair", fragments=("your function itself",))
+
+    def in_place(cm):
+        np.fill_diagonal(cm, 0)
+        return hardest_right(cm)
+
+    fails(checks.check_hardest_pair, in_place, fragments=("changed cm",))
 
 
 # ---------------------------------------------------------------- merged accuracy

@@ -6,6 +6,8 @@ Notebook 10 (ten digits):
     check_cross_entropy_gradient(fn)   fn(logits, y) -> dE/dlogits (N, K), E averaged over N
     check_confusion_matrix(fn)         fn(y_true, y_pred, num_classes) -> counts (K, K)
     check_accuracy_per_class(fn)       fn(C) -> the fraction of each true class recognised (K,)
+    check_mean_learning_rate(lr)       the learning rate with which the batch-MEAN gradient takes
+                                       the same steps as the batch-SUM gradient with lr_sum
 
 Each takes the learner's function, runs it on cases chosen to expose the usual mistakes
 (overflow on large logits, normalizing the wrong axis, the missing 1/N, the forgotten -1
@@ -15,6 +17,7 @@ prints one "Correct: ..." line or raises ExerciseError naming the mistake. ``Non
 answered yet (``_common.unanswered``).
 """
 
+import numbers
 import warnings
 
 import numpy as np
@@ -23,7 +26,7 @@ from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
 __all__ = [
     "check_softmax", "check_cross_entropy_gradient", "check_confusion_matrix",
-    "check_accuracy_per_class",
+    "check_accuracy_per_class", "check_mean_learning_rate",
 ]
 
 
@@ -253,3 +256,38 @@ def check_accuracy_per_class(fn):
             _fail("Those are the error rates (1 - accuracy) of each class.")
         _fail(f"For C =\n{C}\nexpected {np.round(want, 4).tolist()}, got {np.round(acc, 4).tolist()}.")
     report_ok("per-class accuracy = diagonal / row sums (the share of each true class recognised).")
+
+
+@exercise("the learning rate for the mean gradient",
+          spoilers=("20", "200 * 0.1", "0.1 * 200", "n * lr", "lr * n", "n * eta", "n\\eta"),
+          placeholder="your learning rate, a number")
+def check_mean_learning_rate(answer, lr_sum=0.1, batch_size=200):
+    """answer: the learning rate eta_mean with which gradient descent on the batch MEAN of
+    the per-image gradients takes exactly the steps it takes on their SUM with lr_sum.
+
+    sum_n g_n = N * mean_n g_n, so lr_sum * sum = (N * lr_sum) * mean: eta_mean = N * lr_sum.
+    batch_size: N, the images the gradient is summed over (the lab's 200).
+    """
+    if isinstance(answer, bool) or not isinstance(answer, (numbers.Real, np.number)) \
+            or not np.isfinite(float(answer)):
+        _fail(f"Give the learning rate as a number, got {type(answer).__name__} {answer!r}.")
+    lr = float(answer)
+    want = batch_size * lr_sum
+    # mean step / summed step = (lr * sum / N) / (lr_sum * sum) for every gradient
+    ratio = lr / want
+    if np.isclose(lr, want, rtol=1e-9):
+        report_ok(f"the sum of {batch_size} gradients is {batch_size} times their mean, so "
+                  f"the mean needs a learning rate {batch_size} times larger to take the same "
+                  f"steps.")
+        return
+    if np.isclose(lr, lr_sum / batch_size, rtol=1e-9):
+        _fail(f"With {lr:g} the mean-gradient steps are {ratio:.3g} times the summed ones: you "
+              f"divided by N. The sum is N times the mean, so it is the mean that needs the "
+              f"larger learning rate.")
+    if np.isclose(lr, lr_sum, rtol=1e-9):
+        _fail(f"With the same learning rate the mean-gradient steps are {ratio:.3g} times the "
+              f"summed ones (1/N, N = {batch_size}): the rate must make up for the division "
+              f"by N.")
+    _fail(f"With learning rate {lr:g}, the mean-gradient steps are {ratio:.3g} times the "
+          f"summed ones; find the rate that makes them exactly 1 times as long "
+          f"(sum = N * mean, N = {batch_size}).")

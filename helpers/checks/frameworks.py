@@ -1,6 +1,7 @@
 """Checks for notebooks 11 (Fashion-MNIST) and 12 (the same network in Keras).
 
-    check_hardest_pair(answer, cm, class_names)  the two classes most often mixed up
+    check_hardest_pair(fn)                        fn(cm) -> (i, j), the two classes most
+                                                  often mixed up (both directions)
     check_merged_accuracy(fn)                     fn(cm, group) -> accuracy when the classes
                                                   in group count as one
     check_keras_kernel_layout(fn)                 fn(w (F, C, KH, KW)) -> Keras' (KH, KW, C, F)
@@ -55,62 +56,85 @@ def _as_result_array(result, name, expected_shape):
 
 # ---------------------------------------------------------------- notebook 11
 
-def _class_index(item, class_names):
-    if isinstance(item, str):
-        lowered = [n.lower() for n in class_names]
-        if item.lower() in lowered:
-            return lowered.index(item.lower())
-        for k, name in enumerate(class_names):      # "T-shirt" for "T-shirt/top"
-            if item.lower() in [part.lower() for part in name.split("/")]:
-                return k
-        raise ExerciseError(f"{item!r} is not a class name; the classes are {list(class_names)}")
-    if isinstance(item, numbers.Integral) and not isinstance(item, bool):
-        if 0 <= int(item) < len(class_names):
-            return int(item)
-        raise ExerciseError(f"class index {item} is out of range 0..{len(class_names) - 1}")
-    raise ExerciseError(f"{item!r} is neither a class name nor a class index")
+# Confusion matrices for check_hardest_pair: in each, the largest single off-diagonal cell
+# is NOT part of the pair mixed up most often in both directions.
+HARDEST_PAIR_CASES = [
+    ("a 4 x 4 matrix", np.array([[50, 3, 40, 0],
+                                 [2, 40, 0, 25],
+                                 [0, 1, 60, 2],
+                                 [1, 30, 4, 45]]), (1, 3)),     # 25 + 30 = 55 > 40 + 0
+    ("a 10 x 10 matrix", None, (0, 6)),                        # built in _ten_class_case
+    ("a 3 x 3 matrix", np.array([[7, 9, 6],
+                                 [0, 8, 1],
+                                 [5, 2, 9]]), (0, 2)),          # 6 + 5 = 11 > 9 + 0
+]
+
+
+def _ten_class_case():
+    cm = np.diag([900] * 10)
+    cm[6, 0], cm[0, 6] = 120, 90        # 210 in all
+    cm[2, 4], cm[4, 2] = 150, 20        # the largest single cell, 170 in all
+    return cm
+
+
+def _pair_of_indices(result, k):
+    """The learner's answer as two class indices, or an ExerciseError saying what is wrong."""
+    if isinstance(result, (str, bytes)) or not hasattr(result, "__len__") or len(result) != 2:
+        raise ExerciseError(f"return two class indices, e.g. (2, 5); got {result!r}")
+    pair = []
+    for item in result:
+        if isinstance(item, str):
+            raise ExerciseError(f"return the classes' indices (row and column numbers of cm), "
+                                f"not names such as {item!r}")
+        if isinstance(item, (bool, np.bool_)) or not isinstance(item, (numbers.Integral,
+                                                                       np.integer)):
+            raise ExerciseError(f"return two whole numbers (class indices); got {item!r}")
+        if not 0 <= int(item) < k:
+            raise ExerciseError(f"class index {int(item)} is out of range 0..{k - 1}")
+        pair.append(int(item))
+    return pair
 
 
 @exercise("the two classes most often mixed up",
-          spoilers=(),
-          placeholder="two class names, e.g. (\"Dress\", \"Coat\")")
-def check_hardest_pair(answer, cm, class_names):
-    """answer: two classes (names or indices, any order) most often mixed up in cm,
-    counting both directions: the largest C[i, j] + C[j, i] with i != j.
+          spoilers=("cm + cm.T", "np.fill_diagonal"),
+          placeholder="your function hardest_pair(cm)")
+def check_hardest_pair(fn):
+    """fn(cm) -> (i, j): the two classes (indices, either order) that the confusion matrix
+    cm (K, K) (rows: true class, columns: predicted class) mixes up most often, counting
+    both directions: the largest C[i, j] + C[j, i] with i != j.
 
-    cm (K, K): the confusion matrix (rows true class, columns predicted class).
+    Tried on matrices where the largest single off-diagonal cell is not the answer.
     """
-    cm = np.asarray(cm)
-    if cm.ndim != 2 or cm.shape[0] != cm.shape[1] or cm.shape[0] != len(class_names):
-        raise ExerciseError(f"cm must be the ({len(class_names)}, {len(class_names)}) confusion "
-                            f"matrix, got shape {cm.shape}")
-    if isinstance(answer, (str, numbers.Number)) or not hasattr(answer, "__len__"):
-        raise ExerciseError(f"give two classes (a pair like ({class_names[0]!r}, "
-                            f"{class_names[1]!r})), got {answer!r}")
-    if len(answer) != 2:
-        raise ExerciseError(f"give exactly two classes, got {len(answer)}: {answer!r}")
-    i, j = (_class_index(a, class_names) for a in answer)
-    if i == j:
-        raise ExerciseError(f"both classes are {class_names[i]!r}: C[{i}, {i}] on the diagonal "
-                            f"counts correct predictions, not confusions")
-    both = cm + cm.T
-    np.fill_diagonal(both, -1)
-    best = both.max()
-    mine = int(both[i, j])
-    if mine < best:
+    for what, cm, (want_i, want_j) in HARDEST_PAIR_CASES:
+        cm = _ten_class_case() if cm is None else cm
+        original = cm.copy()
+        raw = _call(fn, "your function", cm)
+        if not np.array_equal(cm, original):
+            raise ExerciseError("your function changed cm; compute in a new array "
+                                "(e.g. cm + cm.T) instead of changing the matrix")
+        if returned_nothing(raw, "your function hardest_pair(cm)"):
+            return
+        i, j = _pair_of_indices(raw, len(cm))
+        if i == j:
+            raise ExerciseError(f"for {what} both classes are {i}: C[{i}, {i}] on the diagonal "
+                                f"counts correct predictions, not confusions")
+        both = cm + cm.T
+        best = int(both[want_i, want_j])
+        mine = int(both[i, j])
+        if mine == best:
+            continue
+        off = np.where(np.eye(len(cm), dtype=bool), -1, cm)
+        big_i, big_j = np.unravel_index(np.argmax(off), cm.shape)
         hint = ""
-        biggest = np.unravel_index(np.argmax(np.where(np.eye(len(cm), dtype=bool), -1, cm)),
-                                   cm.shape)
-        if {i, j} == {int(biggest[0]), int(biggest[1])}:
-            hint = (" It holds the largest single cell, but count both directions: "
+        if {i, j} == {int(big_i), int(big_j)}:
+            hint = (" You found the largest single cell; count both directions: "
                     "C[i, j] + C[j, i].")
         raise ExerciseError(
-            f"{class_names[i]!r} and {class_names[j]!r} are mixed up {mine} times "
-            f"(C[{i}, {j}] + C[{j}, {i}] = {int(cm[i, j])} + {int(cm[j, i])}), but another pair "
-            f"is mixed up {int(best)} times.{hint} Look for the largest pair of off-diagonal "
-            f"cells mirrored across the diagonal.")
-    report_ok(f"{class_names[i]!r} and {class_names[j]!r} are the most confused pair: "
-              f"{mine} images ({int(cm[i, j])} one way, {int(cm[j, i])} the other)")
+            f"for {what} classes {i} and {j} are mixed up {mine} times (C[{i}, {j}] + "
+            f"C[{j}, {i}] = {int(cm[i, j])} + {int(cm[j, i])}), but classes {want_i} and "
+            f"{want_j} are mixed up {best} times.{hint}\ncm =\n{cm}")
+    report_ok("the pair with the largest C[i, j] + C[j, i], also where the largest single "
+              "cell points elsewhere")
 
 
 MERGE_EXERCISE_CM = np.array([[50, 3, 7, 0],
