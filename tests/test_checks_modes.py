@@ -24,6 +24,7 @@ import test_checks_convolution as tc
 import test_checks_dense_sigmoid as tds
 import test_checks_frameworks as tf
 import test_checks_pooling as tp
+import test_checks_training as tt
 from helpers.checks import EXERCISES, ExerciseError, UnansweredError, grading_mode
 from helpers.checks._common import GRADING_ENV, find_spoilers
 from helpers.checks.backprop import CONV_EXERCISE, DENSE_EXERCISE
@@ -80,6 +81,7 @@ CASES = {
                            lambda p, g, lr: {k: p[k] + lr * g[k] for k in p}),
     "check_majority_baseline": Case(lambda tr, te: np.mean(te == np.bincount(tr).argmax()),
                                     lambda tr, te: np.mean(te == np.bincount(te).argmax())),
+    "check_training_loop": Case(tt.fit_right, tt.fit_no_shuffle),
     # padding, stride, pooling
     "check_same_padding": Case(lambda f: (f - 1) // 2, lambda f: f - 1),
     "check_unreached_rows": Case(tp.unreached_right, lambda n, f, s: len(tp.unreached_right(n, f, s))),

@@ -6,7 +6,9 @@ import pytest
 
 from helpers.checks import ExerciseError
 from helpers.checks.training import (check_binarize, check_fix_layout, check_majority_baseline,
-                                     check_sgd_step)
+                                     check_sgd_step, check_training_loop)
+from helpers.nets import prepare_images
+from helpers.train import loss_and_grad, sgd_step
 
 
 def wrong(check, answer, match):
@@ -110,10 +112,80 @@ def test_majority_baseline_wrong_answers():
     wrong(check_majority_baseline, lambda tr, te: np.mean(te == 0), "expected")
 
 
+# ---------------------------------------------------------------- the training loop
+
+def fit_right(net, params, x, y, epochs, batch_size, lr, seed, *, order="shuffle",
+              drop_last=False, sign=1.0, in_place=False, per_pass=False):
+    """A learner's loop, written independently of the check's own; the keywords make it
+    commit one usual mistake each."""
+    rng = np.random.default_rng(seed)
+    fixed = rng.permutation(len(x)) if order == "once" else None
+    losses, passes = [], []
+    if in_place:
+        new = params
+    else:
+        new = dict(params)
+    for _ in range(epochs):
+        if order == "shuffle":
+            perm = rng.permutation(len(x))
+        elif order == "fresh generator":
+            perm = np.random.default_rng(seed).permutation(len(x))
+        elif order == "once":
+            perm = fixed
+        else:
+            perm = np.arange(len(x))
+        last = len(x) - len(x) % batch_size if drop_last else len(x)
+        for start in range(0, last, batch_size):
+            idx = perm[start:start + batch_size]
+            z, cache = net.forward(new, prepare_images(x[idx]))
+            loss, dz = loss_and_grad("softmax_cross_entropy", z, y[idx])
+            grads = net.backward(dz, cache)
+            if in_place:
+                for k in new:
+                    new[k] -= lr * grads[k]
+            else:
+                new = sgd_step(new, {k: sign * g for k, g in grads.items()}, lr)
+            losses.append(loss)
+        per_pass_steps = -(-last // batch_size)
+        passes.append(float(np.mean(losses[-per_pass_steps:])))
+    return new, passes if per_pass else losses
+
+
+def fit_no_shuffle(*args):
+    return fit_right(*args, order="none")
+
+
+def test_training_loop_right_answers(capsys):
+    check_training_loop(fit_right)
+    check_training_loop(lambda *a: tuple(fit_right(*a)))
+    assert capsys.readouterr().out.count("Correct") == 2
+
+
+def test_training_loop_wrong_answers():
+    wrong(check_training_loop, fit_no_shuffle, "did not shuffle")
+    wrong(check_training_loop, lambda *a: fit_right(*a, order="once"), "same order")
+    wrong(check_training_loop, lambda *a: fit_right(*a, order="fresh generator"), "ONE generator")
+    wrong(check_training_loop, lambda *a: fit_right(*a, drop_last=True), "dropped the smaller last")
+    wrong(check_training_loop, lambda *a: fit_right(*a, sign=-1.0), "climbed")
+    wrong(check_training_loop, lambda *a: fit_right(*a, in_place=True), "modified the params")
+    wrong(check_training_loop, lambda *a: fit_right(*a, per_pass=True), "one per pass")
+    wrong(check_training_loop, lambda *a: fit_right(*a)[0], "two things")
+    wrong(check_training_loop, lambda *a: (a[1], fit_right(*a)[1]), "did not change")
+    wrong(check_training_loop, lambda *a: (list(fit_right(*a)[0].values()), fit_right(*a)[1]),
+          "a dict")
+    wrong(check_training_loop, lambda *a: (fit_right(*a)[0], None), "list of numbers")
+    wrong(check_training_loop, lambda net, p, x, y, e, b, lr, s: fit_right(net, p, x, y, e, b, lr, s + 1),
+          "loss of step 1")
+    wrong(check_training_loop, lambda net, p, x, y, e, b, lr, s: fit_right(net, p, x, y, e, b, 2 * lr, s),
+          "loss of step 2")
+    wrong(check_training_loop, lambda *a: 1 / 0, "ZeroDivisionError")
+
+
 def test_unanswered_exercises_say_so(capsys):
     check_binarize(lambda y: None)
     check_fix_layout(lambda g, f, n: None)
     check_sgd_step(lambda p, g, lr: None)
     check_majority_baseline(lambda tr, te: None)
+    check_training_loop(lambda *args: None)
     out = capsys.readouterr().out
-    assert out.count("No answer yet") == 4 and "Correct" not in out
+    assert out.count("No answer yet") == 5 and "Correct" not in out

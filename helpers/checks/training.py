@@ -9,13 +9,16 @@ while the answer (or what the learner's function returns) is still None (see
     check_fix_layout(fn)        fn(g, num_filters, side) -> (F, n, n) maps from a filter-major vector
     check_sgd_step(fn)          fn(params, grads, lr) -> new params dict, inputs untouched
     check_majority_baseline(fn) fn(y_train, y_test) -> accuracy of always answering y_train's majority
+    check_training_loop(fn)     fn(net, params, x, y, epochs, batch_size, lr, seed) -> (params, losses):
+                                plain mini-batch gradient descent, the same run as train.fit
 """
 
 import numpy as np
 
 from ._common import ExerciseError, exercise, report_ok, returned_nothing
 
-__all__ = ["check_binarize", "check_fix_layout", "check_sgd_step", "check_majority_baseline"]
+__all__ = ["check_binarize", "check_fix_layout", "check_sgd_step", "check_majority_baseline",
+           "check_training_loop"]
 
 
 def _call(fn, *args):
@@ -165,3 +168,147 @@ def check_majority_baseline(fn):
         raise ExerciseError(f"expected {expected} (class 2 is right for 2 of the 8 test labels), "
                             f"got {value}")
     report_ok("majority-class baseline measured on the held-out labels")
+
+
+# ---------------------------------------------------------------- the training loop (notebook 07)
+
+# A task small enough to check in a blink: 10 images of 8x8 pixels, 3 classes, the article's
+# network with 2 filters 3x3; batches of 4 make passes of 4 + 4 + 2 images (a smaller last
+# batch), and 3 passes make 9 steps, so an order reused from one pass to the next shows.
+LOOP_EXERCISE = {"n": 10, "side": 8, "classes": 3, "epochs": 3, "batch_size": 4, "lr": 0.5,
+                 "seed": 3}
+_LOOP_PLACEHOLDER = "your function my_fit(net, params, x, y, epochs, batch_size, lr, seed)"
+
+
+def _loop_task():
+    """(net, params, x, y) of the training-loop exercise; params float32, x uint8 (N, 8, 8)."""
+    from ..nets import ARTICLE_NET, init_article_net
+    t = LOOP_EXERCISE
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 256, size=(t["n"], t["side"], t["side"]), dtype=np.uint8)
+    y = rng.integers(0, t["classes"], size=t["n"])
+    params = init_article_net(t["classes"], num_filters=2, kernel_size=3, image_size=t["side"],
+                              init="scaled", bias=True, seed=1)
+    return ARTICLE_NET, params, x, y
+
+
+def _loop_variant(net, params, x, y, epochs, batch_size, lr, seed, *, order="shuffle",
+                  drop_last=False, sign=1.0):
+    """Plain mini-batch gradient descent and its usual mistakes, for the check's diagnosis.
+
+    order: "shuffle" (one generator, a fresh permutation every pass: train.fit's order),
+    "once" (the first permutation reused every pass, or a new generator from the same seed
+    every pass), "none" (0, 1, 2, ...). drop_last skips each pass's smaller last batch;
+    sign=-1 climbs the gradient. Returns (params, losses), one loss per step.
+    """
+    from ..nets import prepare_images
+    from ..train import loss_and_grad
+    rng = np.random.default_rng(seed)
+    first = rng.permutation(len(x))
+    losses = []
+    for epoch in range(epochs):
+        if order == "shuffle":
+            perm = first if epoch == 0 else rng.permutation(len(x))
+        else:
+            perm = first if order == "once" else np.arange(len(x))
+        stop = len(x) - len(x) % batch_size if drop_last else len(x)
+        for start in range(0, stop, batch_size):
+            idx = perm[start:start + batch_size]
+            z, cache = net.forward(params, prepare_images(x[idx]))
+            value, dz = loss_and_grad("softmax_cross_entropy", z, y[idx])
+            grads = net.backward(dz, cache)
+            params = {k: p - sign * lr * grads[k] for k, p in params.items()}
+            losses.append(value)
+    return params, losses
+
+
+def _same_run(params, losses, reference):
+    ref_params, ref_losses = reference
+    return (len(losses) == len(ref_losses)
+            and np.allclose(losses, ref_losses, rtol=1e-4, atol=1e-6)
+            and all(np.allclose(params[k], ref_params[k], rtol=1e-4, atol=1e-6)
+                    for k in ref_params))
+
+
+@exercise("the training loop, written out",
+          spoilers=("rng.permutation", "default_rng(seed)", "order[start:start + batch_size]"),
+          placeholder=_LOOP_PLACEHOLDER)
+def check_training_loop(fn):
+    """fn(net, params, x, y, epochs, batch_size, lr, seed) must train ``net`` by plain
+    mini-batch gradient descent (softmax cross-entropy, images through
+    nets.prepare_images) and return (new params, the list of the mini-batch losses, one
+    per step), exactly the run ``train.fit(..., optimizer=train.sgd(lr))`` makes: one
+    generator np.random.default_rng(seed), a fresh permutation of the images for every
+    pass, batches taken in that order (the last one smaller), params never modified."""
+    from ..train import fit, sgd
+    t = LOOP_EXERCISE
+    net, params, x, y = _loop_task()
+    args = (t["epochs"], t["batch_size"], t["lr"], t["seed"])
+    before = {k: v.copy() for k, v in params.items()}
+    out = _call(fn, net, params, x.copy(), y.copy(), *args)
+    if out is None and all(np.array_equal(params[k], before[k]) for k in params):
+        returned_nothing(out, _LOOP_PLACEHOLDER)
+        return
+    if any(not np.array_equal(params[k], before[k]) for k in params):
+        raise ExerciseError("your loop modified the params it was given (in place, e.g. with -=): "
+                            "build new arrays, p - lr * grad, so the caller's values survive")
+    if not isinstance(out, (tuple, list)) or len(out) != 2:
+        raise ExerciseError("return two things: the new parameters (a dict) and the list of "
+                            "mini-batch losses, one per step")
+    new_params, losses = out
+    if not isinstance(new_params, dict) or set(new_params) != set(params):
+        keys = sorted(new_params) if isinstance(new_params, dict) else type(new_params).__name__
+        raise ExerciseError(f"the parameters must be a dict with the keys {sorted(params)}, "
+                            f"got {keys}")
+    try:
+        losses = [float(v) for v in losses]
+    except (TypeError, ValueError):
+        raise ExerciseError("the second thing returned must be a list of numbers, the loss of "
+                            "each step") from None
+    new_params = {k: np.asarray(v) for k, v in new_params.items()}
+    epochs, batch_size = t["epochs"], t["batch_size"]
+    per_pass = -(-t["n"] // batch_size)
+    steps = epochs * per_pass
+    if len(losses) != steps:
+        if len(losses) == epochs * (t["n"] // batch_size):
+            raise ExerciseError(f"{len(losses)} losses: you dropped the smaller last batch of "
+                                f"each pass ({t['n']} images in batches of {batch_size} make "
+                                f"{per_pass} steps per pass, the last with "
+                                f"{t['n'] % batch_size} images)")
+        if len(losses) == epochs:
+            raise ExerciseError(f"{len(losses)} losses: one per pass; return one per step "
+                                f"(every mini-batch)")
+        if len(losses) == per_pass:
+            raise ExerciseError(f"{len(losses)} losses: that is one pass; train for all "
+                                f"{epochs} passes (epochs)")
+        raise ExerciseError(f"expected one loss per step, {steps} ({epochs} passes of "
+                            f"{per_pass} batches), got {len(losses)}")
+    if all(np.array_equal(new_params[k], before[k]) for k in params):
+        raise ExerciseError("the parameters did not change: apply each step's update "
+                            "p - lr * grad and keep the result for the next step")
+    right, history = fit(net, params, x, y, optimizer=sgd(t["lr"]), batch_size=batch_size,
+                         epochs=epochs, seed=t["seed"], progress=False)
+    if _same_run(new_params, losses, (right, history.loss)):
+        report_ok(f"your loop makes the same {steps} steps as train.fit: same batches, "
+                  f"same losses, same parameters")
+        return
+    diagnoses = [
+        (dict(order="none"), "you did not shuffle: each pass must visit the images in a new "
+                             "random order (a permutation from the generator)"),
+        (dict(order="once"), "every pass visits the images in the same order: draw a fresh "
+                             "permutation for each pass from ONE generator made once, before "
+                             "the loop (a new generator with the same seed repeats its order)"),
+        (dict(sign=-1.0), "you climbed the gradient: descent subtracts lr * grad"),
+    ]
+    for options, message in diagnoses:
+        if _same_run(new_params, losses, _loop_variant(net, params, x, y, *args, **options)):
+            raise ExerciseError(message)
+    first_bad = next((i for i, (a, b) in enumerate(zip(losses, history.loss))
+                      if not np.isclose(a, b, rtol=1e-4, atol=1e-6)), None)
+    if first_bad is not None:
+        raise ExerciseError(f"the loss of step {first_bad + 1} is {losses[first_bad]:.6f}, "
+                            f"train.fit's is {history.loss[first_bad]:.6f}: check the order of "
+                            f"the batches, the loss and the update up to that step")
+    worst = max(params, key=lambda k: float(np.max(np.abs(new_params[k] - right[k]))))
+    raise ExerciseError(f"the losses match but the final parameters differ ({worst} most): "
+                        f"keep the parameters of the last update")
