@@ -1,8 +1,12 @@
 # The course's two commands are `make lab` and `make test`; both install first if needed.
+# Another Python or another venv: `make test PYTHON=python3.13 VENV=.venv-3.13` (3.11 to 3.13).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# The interpreter's full version is part of the stamp's name: a venv built by another Python
+# (or an older patch release) is rebuilt instead of being silently reused.
+PY_VERSION := $(shell $(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null)
+STAMP  := $(VENV)/.installed-python-$(or $(PY_VERSION),unknown)
 
 export KERAS_BACKEND := jax
 export MPLBACKEND    ?= Agg
@@ -14,13 +18,19 @@ export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 install: $(STAMP)
 
-# Re-runs only when the pins or the package metadata change: quick when up to date.
+# Re-runs only when the pins, the package metadata or the interpreter change: quick when up to date.
 $(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PY_VERSION)" || { echo "PYTHON=$(PYTHON) does not run; install Python 3.11, 3.12 or 3.13, or point PYTHON at one"; exit 1; }
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version.split()[0]'
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import platform; print(platform.python_version())' 2>/dev/null)" != "$(PY_VERSION)" ]; then \
+		echo "$(VENV) was built with another Python: rebuilding it with $(PYTHON) ($(PY_VERSION))"; \
+		$(PYTHON) -m venv --clear $(VENV); \
+	fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -c "import matplotlib.pyplot"   # build the font cache once, not inside a notebook
+	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
