@@ -124,16 +124,16 @@ def course_environment(tmp):
 def copy_course(site):
     """Copy notebooks/ and present/ into ``site`` (what the servers will serve).
 
-    Other top-level folders a notebook might read with a relative path (data/,
-    docs/) are linked, not copied: they are only read. Checkpoints and caches are
-    left out.
+    docs/, which a notebook might read with a relative path, is linked, not copied:
+    it is only read (the bundled data is package data, inside helpers/). Checkpoints
+    and caches are left out.
     """
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     site.mkdir(parents=True, exist_ok=True)
     for name in ("notebooks", "present"):
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, site / name, ignore=ignore)
-    for name in ("data", "docs"):
+    for name in ("docs",):
         if (ROOT / name).is_dir() and not (site / name).exists():
             (site / name).symlink_to(ROOT / name, target_is_directory=True)
     return site

@@ -87,6 +87,22 @@ def test_importing_kernels_pulls_in_numpy_only():
     assert result.returncode == 0, f"kernel modules imported heavy packages: {result.stdout}{result.stderr}"
 
 
+def test_bundled_data_is_package_data():
+    # A non-editable install (wheel, git URL, Colab) carries exactly what package-data lists;
+    # `make wheel-test` checks the built wheel, this checks that no bundled file is left out.
+    import helpers.data
+
+    datasets = ROOT / "helpers" / "datasets"
+    assert helpers.data.DATA_DIR.resolve() == datasets.resolve()
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["helpers"]
+    files = sorted(p.relative_to(ROOT / "helpers").as_posix() for p in datasets.iterdir())
+    assert {"datasets/LICENSE-MNIST", "datasets/README.md"} <= set(files)
+    assert set(helpers.data.BUNDLED_SHA256) <= {Path(f).name for f in files}
+    left_out = [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    assert not left_out, f"files in helpers/datasets/ that the wheel would leave out: {left_out}"
+    assert not (ROOT / "data").exists(), "the bundled data lives in helpers/datasets/ now"
+
+
 def test_make_install_builds_the_venv_it_is_given_with_the_python_it_is_given(tmp_path):
     # `make install PYTHON=... VENV=...` (dry run): the venv named, that interpreter, and a stamp
     # that names the interpreter's version, so another Python rebuilds instead of reusing.
