@@ -14,7 +14,7 @@ export MPLBACKEND    ?= Agg
 export JAX_PLATFORMS ?= cpu
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lab test unit notebooks browser present bench clean
+.PHONY: install lab test unit notebooks browser present bench wheel-test clean
 
 install: $(STAMP)
 
@@ -61,5 +61,12 @@ present: install
 bench: install
 	$(BIN)/python benchmarks/run_all.py
 
+# The package as a user installs it: `pip wheel` builds it (no `build` package needed), a fresh
+# venv gets the pinned versions and the wheel (not editable), and a notebook that loads the
+# bundled MNIST runs from a directory outside the clone (tools/wheel_test.sh).
+WHEEL_NOTEBOOK ?= notebooks/01_*.ipynb
+wheel-test: install
+	PYTHON="$(PYTHON)" BUILD_PYTHON="$(BIN)/python" bash tools/wheel_test.sh $(WHEEL_NOTEBOOK)
+
 clean:
-	rm -rf $(VENV) .pytest_cache build *.egg-info
+	rm -rf $(VENV) .pytest_cache build dist *.egg-info
