@@ -14,7 +14,7 @@ export MPLBACKEND    ?= Agg
 export JAX_PLATFORMS ?= cpu
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
-.PHONY: install lab test unit notebooks browser present bench wheel-test clean
+.PHONY: install lab test unit notebooks browser present bench wheel-test colab-test clean
 
 install: $(STAMP)
 
@@ -67,6 +67,14 @@ bench: install
 WHEEL_NOTEBOOK ?= notebooks/01_*.ipynb
 wheel-test: install
 	PYTHON="$(PYTHON)" BUILD_PYTHON="$(BIN)/python" bash tools/wheel_test.sh $(WHEEL_NOTEBOOK)
+
+# The notebooks the way Colab runs them: Python 3.12, the newest releases (no lock), the package
+# installed from its wheel, every notebook run from outside the clone with the Colab branch of
+# its first cell forced on (tools/colab_test.sh). COLAB_NOTEBOOKS picks a subset.
+COLAB_PYTHON    ?= python3.12
+COLAB_NOTEBOOKS ?= notebooks/[0-9][0-9]_*.ipynb
+colab-test: install
+	PYTHON="$(COLAB_PYTHON)" BUILD_PYTHON="$(BIN)/python" bash tools/colab_test.sh $(COLAB_NOTEBOOKS)
 
 clean:
 	rm -rf $(VENV) .pytest_cache build dist *.egg-info

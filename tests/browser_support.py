@@ -52,9 +52,12 @@ CHROMIUM_ARGS = [
 ]
 
 # External URLs the Voila/Lab pages ask for that are known to be harmless when
-# they fail offline: Voila's template links Font Awesome's CSS (icons only).
+# they fail offline: Voila's template links Font Awesome's CSS (icons only); each
+# notebook's "Open in Colab" badge (tools/colab.py) is Colab's picture, shown on
+# GitHub and in Colab, and its alt text "Open In Colab" offline.
 HARMLESS_EXTERNAL = ("https://cdn.jsdelivr.net/npm/font-awesome@",
-                     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@")
+                     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@",
+                     "https://colab.research.google.com/assets/colab-badge.svg")
 
 # JupyterLab settings for the test server: no news or update checks (no network),
 # no autosave (the browser never writes a notebook), and every cell in the DOM
