@@ -1,8 +1,12 @@
 # The course's two commands are `make lab` and `make test`; both install first if needed.
+# Another Python or another venv: `make test PYTHON=python3.13 VENV=.venv-3.13` (3.11 to 3.13).
 PYTHON ?= python3
-VENV   := .venv
+VENV   ?= .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-stamp
+# The interpreter's full version is part of the stamp's name: a venv built by another Python
+# (or an older patch release) is rebuilt instead of being silently reused.
+PY_VERSION := $(shell $(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null)
+STAMP  := $(VENV)/.installed-python-$(or $(PY_VERSION),unknown)
 
 export KERAS_BACKEND := jax
 export MPLBACKEND    ?= Agg
@@ -11,7 +15,7 @@ export JAX_PLATFORMS ?= cpu
 export TF_CPP_MIN_LOG_LEVEL ?= 2
 
 .PHONY: install lab test unit notebooks notebooks-portable student student-test browser present \
-	bench site clean instructor grade-test
+	bench site clean instructor grade-test wheel-test colab-test
 
 # The instructors' venv: the students' pins plus nbgrader (requirements-instructor.lock).
 IVENV  := .venv-instructor
@@ -20,13 +24,19 @@ ISTAMP := $(IVENV)/.installed-stamp
 
 install: $(STAMP)
 
-# Re-runs only when the pins or the package metadata change: quick when up to date.
+# Re-runs only when the pins, the package metadata or the interpreter change: quick when up to date.
 $(STAMP): requirements.lock pyproject.toml
+	@test -n "$(PY_VERSION)" || { echo "PYTHON=$(PYTHON) does not run; install Python 3.11, 3.12 or 3.13, or point PYTHON at one"; exit 1; }
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required, found " + sys.version.split()[0]'
+	@if [ -x $(BIN)/python ] && [ "$$($(BIN)/python -c 'import platform; print(platform.python_version())' 2>/dev/null)" != "$(PY_VERSION)" ]; then \
+		echo "$(VENV) was built with another Python: rebuilding it with $(PYTHON) ($(PY_VERSION))"; \
+		$(PYTHON) -m venv --clear $(VENV); \
+	fi
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.lock
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps --no-build-isolation -e .
 	$(BIN)/python -c "import matplotlib.pyplot"   # build the font cache once, not inside a notebook
+	@rm -f $(VENV)/.installed-*
 	@touch $(STAMP)
 
 # JupyterLab refuses to run as root unless told; containers and CI machines often are root.
@@ -97,5 +107,20 @@ bench: install
 site: install
 	$(BIN)/python tools/build_site.py --out build/site
 
+# The package as a user installs it: `pip wheel` builds it (no `build` package needed), a fresh
+# venv gets the pinned versions and the wheel (not editable), and a notebook that loads the
+# bundled MNIST runs from a directory outside the clone (tools/wheel_test.sh).
+WHEEL_NOTEBOOK ?= notebooks/01_*.ipynb
+wheel-test: install
+	PYTHON="$(PYTHON)" BUILD_PYTHON="$(BIN)/python" bash tools/wheel_test.sh $(WHEEL_NOTEBOOK)
+
+# The notebooks the way Colab runs them: Python 3.12, the newest releases (no lock), the package
+# installed from its wheel, every notebook run from outside the clone with the Colab branch of
+# its first cell forced on (tools/colab_test.sh). COLAB_NOTEBOOKS picks a subset.
+COLAB_PYTHON    ?= python3.12
+COLAB_NOTEBOOKS ?= notebooks/[0-9][0-9]_*.ipynb
+colab-test: install
+	PYTHON="$(COLAB_PYTHON)" BUILD_PYTHON="$(BIN)/python" bash tools/colab_test.sh $(COLAB_NOTEBOOKS)
+
 clean:
-	rm -rf $(VENV) $(IVENV) student .pytest_cache build *.egg-info
+	rm -rf $(VENV) $(IVENV) student .pytest_cache build dist *.egg-info

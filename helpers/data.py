@@ -15,7 +15,8 @@ Sources
 MNIST, ``load_mnist(source=...)``:
 
 ``"bundled"``
-    The real MNIST *test* set (10,000 images, shipped in ``data/`` as IDX gzip),
+    The real MNIST *test* set (10,000 images, shipped as IDX gzip package data in
+    ``helpers/datasets/``, so a non-editable install carries them),
     split in two so that both writer populations (the first 5,000 test images
     are the cleaner ones) appear in both parts:
 
@@ -97,7 +98,8 @@ __all__ = [
     "DataUnavailableError",
 ]
 
-DATA_DIR = Path(__file__).resolve().parent.parent / "data"
+# Bundled files live inside the package (package data), so `pip install .` ships them too.
+DATA_DIR = Path(__file__).resolve().parent / "datasets"
 ENV_SOURCE = "CNN_COURSE_DATA"
 ENV_OFFLINE = "CNN_COURSE_OFFLINE"
 DOWNLOAD_TIMEOUT = 10.0  # seconds, for the connection and for each read
@@ -106,7 +108,7 @@ KERAS_ORIGIN = "https://storage.googleapis.com/tensorflow/tf-keras-datasets/"
 MNIST_SOURCES = ("auto", "bundled", "full")
 FASHION_MNIST_SOURCES = ("auto", "keras", "debian")
 
-# --- bundled MNIST (data/) ---------------------------------------------------
+# --- bundled MNIST (helpers/datasets/) ----------------------------------------
 # sha256 of the *decompressed* IDX bytes (the .gz wrapper may differ between copies).
 BUNDLED_SHA256 = {
     "t10k-images-idx3-ubyte.gz": "0fa7898d509279e482958e8ce81c8e77db3f2f8254e26661ceb7762c4d494ce7",
@@ -137,7 +139,7 @@ FASHION_MNIST_FILES = (
 # sha256 of the decompressed IDX bytes (the same for Zalando's, Keras' and Debian's
 # copies, whose gzip headers differ). Computed from Debian's dataset-fashion-mnist
 # 0.0~git20200523.55506a9-1, whose deflate streams were shown byte-identical to
-# Zalando's files with the published MD5s (data/README.md, tests/test_data.py).
+# Zalando's files with the published MD5s (helpers/datasets/README.md, tests/test_data.py).
 FASHION_MNIST_SHA256 = {
     "train-images-idx3-ubyte.gz": "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888",
     "train-labels-idx1-ubyte.gz": "bad3541b69d912435c50bb6ba87bec294ff4f6a2e1246121d8633921760443d9",
@@ -432,7 +434,7 @@ def _load_bundled():
 
 
 def load_mnist_train_labels():
-    """The 60,000 real MNIST *training* labels (shipped in data/; no images).
+    """The 60,000 real MNIST *training* labels (shipped in helpers/datasets/; no images).
 
     Returns uint8 (60000,), values 0..9, in MNIST's original order, e.g. to count
     the classes of the first 200 training images.

@@ -52,9 +52,12 @@ CHROMIUM_ARGS = [
 ]
 
 # External URLs the Voila/Lab pages ask for that are known to be harmless when
-# they fail offline: Voila's template links Font Awesome's CSS (icons only).
+# they fail offline: Voila's template links Font Awesome's CSS (icons only); each
+# notebook's "Open in Colab" badge (tools/colab.py) is Colab's picture, shown on
+# GitHub and in Colab, and its alt text "Open In Colab" offline.
 HARMLESS_EXTERNAL = ("https://cdn.jsdelivr.net/npm/font-awesome@",
-                     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@")
+                     "https://cdn.jsdelivr.net/npm/@fortawesome/fontawesome-free@",
+                     "https://colab.research.google.com/assets/colab-badge.svg")
 
 # JupyterLab settings for the test server: no news or update checks (no network),
 # no autosave (the browser never writes a notebook), and every cell in the DOM
@@ -124,16 +127,16 @@ def course_environment(tmp):
 def copy_course(site):
     """Copy notebooks/ and present/ into ``site`` (what the servers will serve).
 
-    Other top-level folders a notebook might read with a relative path (data/,
-    docs/) are linked, not copied: they are only read. Checkpoints and caches are
-    left out.
+    docs/, which a notebook might read with a relative path, is linked, not copied:
+    it is only read (the bundled data is package data, inside helpers/). Checkpoints
+    and caches are left out.
     """
     ignore = shutil.ignore_patterns(".ipynb_checkpoints", "__pycache__")
     site.mkdir(parents=True, exist_ok=True)
     for name in ("notebooks", "present"):
         if (ROOT / name).is_dir():
             shutil.copytree(ROOT / name, site / name, ignore=ignore)
-    for name in ("data", "docs"):
+    for name in ("docs",):
         if (ROOT / name).is_dir() and not (site / name).exists():
             (site / name).symlink_to(ROOT / name, target_is_directory=True)
     return site

@@ -40,10 +40,20 @@ def _f64(a):
 # ---------------------------------------------------------------- convolution
 
 def _conv(x, w, b, stride, padding):
+    # Zero padding is applied with jnp.pad, and the convolution itself is "VALID". The same
+    # padding passed to conv_general_dilated gives the same forward values, but its input
+    # gradient (the transposed convolution) crashes XLA's CPU compiler (jaxlib 0.10.2) when
+    # the filter is taller or wider than the unpadded input and stride > 1: its algebraic
+    # simplifier CHECK-fails with "Window dimensions do not match RHS shape" and aborts the
+    # process ("Fatal Python error: Aborted" in a pytest-xdist worker, issue 9). Smallest case:
+    # x (1, 1, 1, 4), w (1, 1, 2, 2), stride 2, padding 1. Hypothesis draws such shapes only
+    # now and then, hence a crash in one run of several. test_conv's fixed case
+    # "filter_taller_than_input_s2_p1" runs that shape on every run.
+    x = jnp.pad(x, ((0, 0), (0, 0), (padding, padding), (padding, padding)))
     out = jax.lax.conv_general_dilated(
         x, w,
         window_strides=(stride, stride),
-        padding=[(padding, padding), (padding, padding)],
+        padding="VALID",
         dimension_numbers=("NCHW", "OIHW", "NCHW"),
         precision=jax.lax.Precision.HIGHEST,
     )

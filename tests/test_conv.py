@@ -77,6 +77,10 @@ FIXED_CASES = {
     "article_shapes_small": Case(n=4, c=1, h=12, w=12, f=3, kh=5, kw=5, stride=1, padding=0, seed=4),
     "kernel_covers_input": Case(n=2, c=2, h=3, w=4, f=2, kh=3, kw=4, stride=1, padding=0, seed=5),
     "one_by_one": Case(n=2, c=3, h=4, w=5, f=2, kh=1, kw=1, stride=1, padding=0, seed=6),
+    # A filter taller than the unpadded input with stride 2: the shape that crashed XLA's
+    # compiler in the JAX oracle (tests/jax_oracle.py, _conv), kept so every run compiles it.
+    "filter_taller_than_input_s2_p1": Case(n=1, c=1, h=1, w=4, f=1, kh=2, kw=2, stride=2,
+                                           padding=1, seed=7),
 }
 fixed = pytest.mark.parametrize("case", list(FIXED_CASES.values()), ids=list(FIXED_CASES))
 

@@ -1,22 +1,52 @@
-"""The setup a new user relies on: pins, environment.yml, the Makefile contract."""
+"""The setup a new user relies on: pins, environment.yml, the Makefile contract, package data."""
 
+import fnmatch
 import re
 import subprocess
 import sys
+import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
+PYPROJECT = tomllib.loads((ROOT / "pyproject.toml").read_text())
 
 
-def lock_pins(name="requirements.lock"):
+def normalize(name):
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+# Extras pinned in a lock of their own, never in the students' requirements.lock.
+EXTRA_LOCKS = {"instructor": "requirements-instructor.lock", "bench": "requirements-bench.lock"}
+
+
+def lock_pins(lock="requirements.lock"):
     pins = {}
-    for line in (ROOT / name).read_text().splitlines():
+    for line in (ROOT / lock).read_text().splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
-            package, sep, version = line.partition("==")
-            assert sep, f"{name} line is not an exact pin: {line!r}"
-            pins[package.lower().replace("_", "-")] = version
+            name, sep, version = line.partition("==")
+            assert sep, f"{lock} line is not an exact pin: {line!r}"
+            pins[normalize(name)] = version
     return pins
+
+
+def supported_pythons():
+    """["3.11", "3.12", ...] from pyproject.toml's classifiers."""
+    return [c.rsplit(":: ", 1)[1] for c in PYPROJECT["project"]["classifiers"]
+            if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)]
+
+
+def test_every_direct_dependency_is_pinned_exactly():
+    project = PYPROJECT["project"]
+    groups = {"requirements.lock": list(project["dependencies"])}
+    for extra, names in project.get("optional-dependencies", {}).items():
+        groups.setdefault(EXTRA_LOCKS.get(extra, "requirements.lock"), []).extend(names)
+    for lock, direct in groups.items():
+        bare = [d for d in direct if not re.fullmatch(r"[A-Za-z0-9_.-]+", d)]
+        assert not bare, f"pyproject.toml stays unpinned (Colab brings newer releases), found {bare}"
+        pins = lock_pins() | lock_pins(lock)
+        missing = [d for d in direct if normalize(d) not in pins]
+        assert not missing, f"direct dependencies without an exact pin in {lock}: {missing}"
 
 
 def test_the_instructors_extra_stays_out_of_the_students_install():
@@ -26,35 +56,36 @@ def test_the_instructors_extra_stays_out_of_the_students_install():
     assert instructors.get("nbgrader") == "0.9.6"
     assert set(instructors) == {"nbgrader", "alembic", "notebook", "rapidfuzz", "sqlalchemy", "mako"}
     assert not set(instructors) & set(students), "a package pinned in both locks"
-    text = (ROOT / "pyproject.toml").read_text()
-    extra = re.search(r"^instructor = \[(.*?)\]", text, re.M | re.S).group(1)
-    assert '"nbgrader"' in extra
-    deps = re.search(r"^dependencies = \[(.*?)\]", text, re.M | re.S).group(1)
-    assert "nbgrader" not in deps
+    project = PYPROJECT["project"]
+    assert project["optional-dependencies"]["instructor"] == ["nbgrader"]
+    assert "nbgrader" not in project["dependencies"]
     assert "make grade-test" in (ROOT / ".ci" / "run").read_text()
-
-
-def test_every_direct_dependency_is_pinned_exactly():
-    text = (ROOT / "pyproject.toml").read_text()
-    deps = re.search(r"dependencies = \[(.*?)\]", text, re.S).group(1)
-    names = [d.lower().replace("_", "-") for d in re.findall(r'"([A-Za-z0-9_.-]+)"', deps)]
-    pins = lock_pins()
-    missing = [n for n in names if n not in pins]
-    assert not missing, f"direct dependencies without an exact pin in requirements.lock: {missing}"
 
 
 def test_lock_matches_the_installed_environment():
     from importlib.metadata import distributions
 
-    installed = {d.metadata["Name"].lower().replace("_", "-"): d.version for d in distributions()}
+    installed = {normalize(d.metadata["Name"]): d.version for d in distributions()}
     wrong = {n: (v, installed.get(n)) for n, v in lock_pins().items()
              if n in installed and installed[n] != v}
     assert not wrong, f"installed versions differ from requirements.lock (pinned, installed): {wrong}"
 
 
-def test_environment_yml_uses_the_same_pins_and_python():
+def test_readme_and_pyproject_state_the_same_supported_pythons():
+    versions = supported_pythons()
+    assert versions[0] == "3.11" and len(versions) >= 3, versions
+    assert PYPROJECT["project"]["requires-python"] == f">={versions[0]}"
+    readme = (ROOT / "README.md").read_text()
+    stated = re.search(r"Python (3\.\d+(?:, 3\.\d+)* (?:or|and) 3\.\d+)", readme)
+    assert stated, "README.md must state the supported Pythons, e.g. 'Python 3.11, 3.12 or 3.13'"
+    assert re.findall(r"3\.\d+", stated.group(1)) == versions, (stated.group(0), versions)
+
+
+def test_environment_yml_uses_the_same_pins_and_a_supported_python():
     text = (ROOT / "environment.yml").read_text()
-    assert re.search(r"^\s*-\s*python=3\.11\s*$", text, re.M), "environment.yml must pin python=3.11"
+    python = re.search(r"^\s*-\s*python=(3\.\d+)\s*$", text, re.M)
+    assert python, "environment.yml must pin python=3.X"
+    assert python.group(1) in supported_pythons(), (python.group(1), supported_pythons())
     assert "-r requirements.lock" in text, "environment.yml must install requirements.lock"
     assert re.search(r"^\s*-\s*-e \.\s*$", text, re.M), "environment.yml must install the package"
     assert "KERAS_BACKEND: jax" in text
@@ -72,3 +103,31 @@ def test_importing_kernels_pulls_in_numpy_only():
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)
     assert result.returncode == 0, f"kernel modules imported heavy packages: {result.stdout}{result.stderr}"
+
+
+def test_bundled_data_is_package_data():
+    # A non-editable install (wheel, git URL, Colab) carries exactly what package-data lists;
+    # `make wheel-test` checks the built wheel, this checks that no bundled file is left out.
+    import helpers.data
+
+    datasets = ROOT / "helpers" / "datasets"
+    assert helpers.data.DATA_DIR.resolve() == datasets.resolve()
+    patterns = PYPROJECT["tool"]["setuptools"]["package-data"]["helpers"]
+    files = sorted(p.relative_to(ROOT / "helpers").as_posix() for p in datasets.iterdir())
+    assert {"datasets/LICENSE-MNIST", "datasets/README.md"} <= set(files)
+    assert set(helpers.data.BUNDLED_SHA256) <= {Path(f).name for f in files}
+    left_out = [f for f in files if not any(fnmatch.fnmatch(f, pat) for pat in patterns)]
+    assert not left_out, f"files in helpers/datasets/ that the wheel would leave out: {left_out}"
+    assert not (ROOT / "data").exists(), "the bundled data lives in helpers/datasets/ now"
+
+
+def test_make_install_builds_the_venv_it_is_given_with_the_python_it_is_given(tmp_path):
+    # `make install PYTHON=... VENV=...` (dry run): the venv named, that interpreter, and a stamp
+    # that names the interpreter's version, so another Python rebuilds instead of reusing.
+    venv = tmp_path / "venv-x"
+    out = subprocess.run(["make", "-n", "install", f"PYTHON={sys.executable}", f"VENV={venv}"],
+                         capture_output=True, text=True, cwd=ROOT, check=True).stdout
+    version = ".".join(map(str, sys.version_info[:3]))
+    assert f"{sys.executable} -m venv {venv}" in out
+    assert f"{venv}/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock" in out
+    assert f"touch {venv}/.installed-python-{version}" in out
