@@ -217,3 +217,14 @@ def test_every_page_renders_its_math_and_pictures_offline(notebook, site, site_p
     _offline(left, failed, errors, stem)
     print(f"{stem}: {typeset['typeset']} formulas typeset, {len(images)} pictures "
           f"({len(explorers)} explorers)")
+
+
+def test_images_from_other_hosts_become_their_alt_text():
+    # the notebooks' "Open in Colab" badge is an image on Colab's site: the page keeps the
+    # link, shows its text, and asks nothing of the network
+    body = ('<a href="https://colab.research.google.com/github/o/r/blob/main/notebooks/x.ipynb">'
+            '<img src="https://colab.research.google.com/assets/colab-badge.svg" alt="Open In Colab">'
+            '</a> <img alt="a figure" src="data:image/png;base64,iVBORw0KGgo=">')
+    out = _build_tool().link_pages(body)
+    assert "colab-badge.svg" not in out and ">Open In Colab</a>" in out
+    assert 'src="data:image/png;base64,iVBORw0KGgo="' in out          # local pictures stay

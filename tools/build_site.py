@@ -81,9 +81,19 @@ def page_name(path):
     return Path(path).stem + ".html"
 
 
+EXTERNAL_IMAGE = re.compile(r'<img\b[^>]*\bsrc="https?://[^"]*"[^>]*>')
+ALT = re.compile(r'\balt="([^"]*)"')
+
+
 def link_pages(body):
-    """Links to notebooks -> their pages; the README (the course's front page) -> the index."""
+    """Links to notebooks -> their pages; the README (the course's front page) -> the index.
+
+    An image from another host (the "Open in Colab" badge) becomes its alt text: the link
+    around it still works, and the page asks nothing of the network.
+    """
     body = NOTEBOOK_LINK.sub(lambda m: f'href="{m.group(1)}.html{m.group(2) or ""}"', body)
+    body = EXTERNAL_IMAGE.sub(lambda m: html.escape(html.unescape(
+        (ALT.search(m.group(0)) or [None, "image"])[1])), body)
     return body.replace('href="../README.md"', 'href="index.html"')
 
 
