@@ -1,0 +1,762 @@
+"""A fast training path for the course's CNN: the same mathematics, other memory layouts.
+
+The readable kernels (``helpers.conv``, ``helpers.layers``) are written to be read
+next to the formulas. This module computes the same functions for training speed.
+``helpers.train`` uses it by default for ``nets.IMPROVED_CNN`` (``fast=False`` there
+switches back to the readable kernels). Its results agree with the readable kernels up
+to float rounding (tests/test_fast.py), not bit for bit: sums are added in another order.
+
+Layer functions keep the course's conventions (batch first in, batch first out,
+``(out, cache)`` and ``backward(dout, cache)``):
+
+    conv2d_forward(x, w, b, stride, padding)   x (N, C, H, W), w (F, C, KH, KW), b (F,)
+                                               -> out (N, F, OH, OW), cache
+    conv2d_backward(dout, cache)               -> dx (N, C, H, W), dw (F, C, KH, KW), db (F,)
+    relu_maxpool2d_forward(z, size)            z (N, C, H, W) -> maxpool(relu(z)) (N, C, OH, OW)
+    relu_maxpool2d_backward(dout, cache)       -> dz (N, C, H, W)
+
+and one function for a whole training step of the improved CNN:
+
+    cnn_loss_and_grads(params, x, y, loss)     -> loss value, logits (N, K), grads (dict)
+
+How it is fast (measured in benchmarks/bench_training.py):
+
+1. Flat padded images, channels last. A mini-batch of n images C x H x W with padding
+   P lives in one zero-filled (rows, C) array: image after image, each row of an image
+   preceded by P zero columns and each image by P zero rows. The zeros are shared: the
+   right padding of a row is the left padding of the next row, the bottom padding of an
+   image the top padding of the next. Pixel (i, j) of image m sits at flat position
+   ``m*(H+P)*(W+P) + (i+P)*(W+P) + (j+P)``. A kernel offset (p, q) is then a constant
+   shift ``p*(W+P) + q`` of the flat position, for every pixel of every image: no
+   per-image loops, and the batch is folded into the long dimension of each product.
+   Positions that fall in the padding get an output too; it is computed and ignored
+   (about 7% more work for 28 x 28 images, 15% for 14 x 14).
+2. Patches without the patch copy. A 3x3 patch is 3 runs of 3*C numbers in that layout.
+   Stacking KH shifted copies of the flat image side by side (``stack[t, p] =
+   flat[t + p*(W+P)]``, KH copies instead of the KH*KW of im2col) makes every patch one
+   contiguous run of KW*KH*C numbers, and the patches of positions r, r + KW, r + 2*KW,
+   ... tile memory exactly: they form an ordinary matrix (a strided view, no copy) that
+   BLAS multiplies directly. KW products (one per r) give every output position.
+3. The input gradient is the same convolution, run over the flat upstream gradient
+   with the filters flipped and their two channel axes swapped.
+4. ReLU and 2x2 max pooling fused: relu(max(z) + b) = max(relu(z + b)) since relu and
+   the adding of one bias per channel are monotonic, so the bias, the ReLU and its
+   gate are applied to the pooled quarter of the numbers. Ties go to the first maximum
+   in reading order, as in ``layers.maxpool2d_forward``.
+5. Two cores. A mini-batch is cut into a fixed number of chunks (a function of the
+   batch size only); each thread runs forward and backward on whole chunks with BLAS
+   on one thread, and the chunks' gradients are added in chunk order. So one thread
+   and two threads give bit-identical parameters. Buffers are preallocated per thread
+   and reused across steps (``out=`` everywhere).
+
+Threads: ``set_threads(n)`` or the environment variable ``CNN_COURSE_THREADS``
+(default: the CPUs this process may run on, at most 8).
+"""
+
+import os
+import threading
+
+import numpy as np
+
+from . import conv as _conv
+from . import layers as _layers
+from ._validate import as_array, check_shape, float_dtype, positive_int
+
+__all__ = [
+    "conv2d_forward", "conv2d_backward", "relu_maxpool2d_forward", "relu_maxpool2d_backward",
+    "cnn_loss_and_grads", "cnn_logits", "cnn_supported", "chunk_sizes",
+    "set_threads", "get_threads", "CHUNK",
+]
+
+#: Target images per chunk; a batch of B images is cut into an even number of chunks
+#: of about this size (see :func:`chunk_sizes`).
+CHUNK = 16
+_ALIGN = 64
+
+
+# ---------------------------------------------------------------- buffers
+
+def _zeros(shape, dtype):
+    """A zero-filled array whose data starts on a 64-byte boundary.
+
+    Every buffer of this module is aligned alike, so a computation gives the same
+    bits whichever thread (and so whichever buffer) runs it.
+    """
+    dtype = np.dtype(dtype)
+    nbytes = int(np.prod(shape)) * dtype.itemsize
+    raw = np.zeros(nbytes + _ALIGN, dtype=np.uint8)
+    start = -raw.ctypes.data % _ALIGN
+    return raw[start:start + nbytes].view(dtype).reshape(shape)
+
+
+def _row_view(flat, rows, cols):
+    """The (rows, cols) matrix whose row t starts at flat[t * cols] (a view)."""
+    item = flat.itemsize
+    return np.lib.stride_tricks.as_strided(flat, shape=(rows, cols), strides=(cols * item, item),
+                                           writeable=False)
+
+
+# ---------------------------------------------------------------- the flat layout
+
+class Grid:
+    """Geometry of n images C x H x W in the flat padded layout (see the module docstring).
+
+    For a convolution with a KH x KW kernel, padding P and stride s:
+        pitch = W + P            positions per image row (P shared zero columns; one more
+                                 when split = 2 and W + P is odd, so that pitch is even)
+        block = (H + P) * pitch  positions per image
+        lanes                    the products go ``lanes`` positions at a time: KW,
+                                 rounded up to a multiple of split
+        span                     output positions computed: n * block rounded up to a
+                                 multiple of lanes
+        rows                     length of a flat input buffer (zeros past the images)
+    split: 1 stores the outputs in position order, (1, span, F); 2 stores them by column
+        parity, (2, span / 2, F): even columns, then odd columns, each contiguous, which
+        is what a 2x2 max pool reads.
+    """
+
+    def __init__(self, n, h, w, kh, kw, padding, stride=1, split=1, pitch=None):
+        self.n, self.h, self.w, self.kh, self.kw = n, h, w, kh, kw
+        self.p, self.s, self.split = padding, stride, split
+        self.pitch = w + padding + (w + padding) % split if pitch is None else pitch
+        self.hb = h + padding
+        self.block = self.hb * self.pitch
+        self.oh1 = h + 2 * padding - kh + 1          # stride-1 output size
+        self.ow1 = w + 2 * padding - kw + 1
+        self.oh = (self.oh1 - 1) // stride + 1
+        self.ow = (self.ow1 - 1) // stride + 1
+        self.lanes = -(-kw // split) * split
+        self.m = -(-n * self.block // self.lanes)   # rows of each of the lane products
+        self.span = self.m * self.lanes
+        self.reach = (kh - 1) * self.pitch + kw - 1  # farthest input of an output position
+        self.rows = self.span + self.reach + self.lanes
+        self.stack_rows = self.span + kw - 1
+
+    @staticmethod
+    def supports(kh, kw, padding):
+        """The layout needs padding <= kernel - 1 (else an output row of an image would
+        spill into the next image's block)."""
+        return padding <= kh - 1 and padding <= kw - 1
+
+    def data(self, buf):
+        """(n, H, W, C) view of the image pixels in a flat (>= n*block, C) buffer."""
+        c = buf.shape[-1]
+        return buf[:self.n * self.block].reshape(self.n, self.hb, self.pitch, c)[
+            :, self.p:, self.p:self.p + self.w, :]
+
+    def outputs(self, out):
+        """(n, OH, OW, F) view of the real outputs in an output buffer of split 1."""
+        f = out.shape[-1]
+        grid = out[0, :self.n * self.block].reshape(self.n, self.hb, self.pitch, f)
+        return grid[:, :self.oh1:self.s, :self.ow1:self.s, :]
+
+    def halves(self, out):
+        """The even- and odd-column outputs of a split-2 buffer, each (n, H+P, pitch/2, F)."""
+        f = out.shape[-1]
+        size = self.n * self.block // 2
+        return tuple(out[i, :size].reshape(self.n, self.hb, self.pitch // 2, f) for i in (0, 1))
+
+
+
+def _as_rows(a):
+    """a (..., C) as an array of (...) elements of C numbers each (a view), so that a
+    strided copy moves whole rows of C numbers at a time instead of one number."""
+    c = a.shape[-1]
+    if a.strides[-1] != a.itemsize:
+        return a
+    return a.view(np.dtype((np.void, c * a.itemsize)))[..., 0]
+
+
+def _stack_copies(src, grid, stack):
+    """The (destination, source) view pairs that fill a row stack:
+    stack[t, p, :] = src[t + p * pitch, :] for t < stack_rows (KH shifted copies of the
+    flat image side by side). src is (rows, C) in position order, or a pair (even, odd)
+    of arrays holding the even and the odd positions (pitch even)."""
+    rows_out = _as_rows(stack)
+    pairs = []
+    if isinstance(src, tuple):
+        even, odd = (_as_rows(a) for a in src)
+        half = grid.pitch // 2
+        n_even, n_odd = (grid.stack_rows + 1) // 2, grid.stack_rows // 2
+        for p in range(grid.kh):
+            pairs.append((rows_out[0::2, p], even[p * half:p * half + n_even]))
+            pairs.append((rows_out[1::2, p], odd[p * half:p * half + n_odd]))
+    else:
+        rows_src = _as_rows(src)
+        for p in range(grid.kh):
+            pairs.append((rows_out[:, p], rows_src[p * grid.pitch:p * grid.pitch + grid.stack_rows]))
+    return pairs
+
+
+def _copy_all(pairs):
+    for dst, src in pairs:
+        dst[...] = src
+
+
+def _patches(stack, grid):
+    """For each lane r, the (m, KW*KH*C) matrix of the patches of output positions
+    r, r + lanes, r + 2*lanes, ... (views of the row stack, no copy).
+
+    Row t of lane r is stack[t*lanes + r : t*lanes + r + KW] flattened, i.e. the patch
+    of position t*lanes + r in (q, p, c) order. Rows lie ``lanes`` stack rows apart, at
+    least a patch's length: an ordinary strided matrix that BLAS multiplies directly.
+    """
+    per_row = stack.shape[1] * stack.shape[2]
+    flat = stack.reshape(-1)
+    item = flat.itemsize
+    return [np.lib.stride_tricks.as_strided(
+        flat[r * per_row:], shape=(grid.m, grid.kw * per_row),
+        strides=(grid.lanes * per_row * item, item), writeable=False)
+        for r in range(grid.lanes)]
+
+
+def _lanes(out, grid):
+    """For each lane r, the (m, F) rows of an output buffer (split, span / split, F) that
+    hold output positions r, r + lanes, r + 2*lanes, ... (views)."""
+    f = out.shape[-1]
+    per = grid.lanes // grid.split
+    return [out[r % grid.split].reshape(grid.m, per, f)[:, r // grid.split, :]
+            for r in range(grid.lanes)]
+
+
+def _conv_flat(patches, wmat, out_lanes):
+    """out[t] = patch(t) @ wmat for every position t: one matrix product per lane,
+    straight into that lane's rows of the output."""
+    for a, out in zip(patches, out_lanes):
+        np.matmul(a, wmat, out=out)
+
+
+def _conv_flat_wgrad(patches, dz_lanes):
+    """dwmat = sum_t patch(t)^T dz[t] (KW*KH*C, F), lane by lane; dz is zero at every
+    position that is not a real output."""
+    total = None
+    for a, dz in zip(patches, dz_lanes):
+        part = a.T @ dz
+        total = part if total is None else np.add(total, part, out=total)
+    return total
+
+
+def _weight_matrix(w):
+    """w (F, C, KH, KW) -> (KW*KH*C, F), rows in the (q, p, c) order of a flat patch."""
+    f, c, kh, kw = w.shape
+    return np.ascontiguousarray(w.transpose(3, 2, 1, 0).reshape(kw * kh * c, f))
+
+
+def _flipped_weight_matrix(w):
+    """The matrix of the input-gradient convolution: filters turned by 180 degrees and
+    the channel axes swapped, w'[c, f, p, q] = w[f, c, KH-1-p, KW-1-q]."""
+    return _weight_matrix(w[:, :, ::-1, ::-1].transpose(1, 0, 2, 3))
+
+
+def _weights_from_matrix(dwmat, shape):
+    f, c, kh, kw = shape
+    return np.ascontiguousarray(dwmat.reshape(kw, kh, c, f).transpose(3, 2, 1, 0))
+
+
+def _column_sums(a, ones):
+    """Sum of a (..., C) over everything but its last axis, as a matrix-vector product
+    (much faster than a reduction over leading axes that keeps a short last axis)."""
+    return ones[:a.size // a.shape[-1]] @ a.reshape(-1, a.shape[-1])
+
+
+# ---------------------------------------------------------------- fused relu + 2x2 max pool
+
+def _relu_pool(even, odd, oh, ow, b, out, hmax, masks):
+    """out = relu(max over each 2x2 window of z, + b), z stored by column parity.
+
+    even, odd: (n, R, W', C) the even and odd columns of z (R >= 2*oh rows and
+    W' >= ow columns; those no window reaches are ignored). b: (C,) or None.
+    out: (n, oh, ow, C). hmax (n, R, W', C): scratch, max(even, odd).
+    masks: four bool (n, oh, ow, C) arrays filled for the backward, while the numbers
+    are still in the cache: [0] the top pair holds the window's first maximum
+    (top max >= bottom max), [1] and [2] the left column holds the first maximum of
+    the top and of the bottom pair (left >= right), [3] the relu gate (out > 0).
+    Together they send each window's gradient to its first maximum in reading order,
+    as ``layers.maxpool2d_forward`` does.
+    """
+    np.maximum(even, odd, out=hmax)
+    top, bottom = hmax[:, 0:2 * oh:2, :ow], hmax[:, 1:2 * oh:2, :ow]
+    np.greater_equal(top, bottom, out=masks[0])
+    np.greater_equal(even[:, 0:2 * oh:2, :ow], odd[:, 0:2 * oh:2, :ow], out=masks[1])
+    np.greater_equal(even[:, 1:2 * oh:2, :ow], odd[:, 1:2 * oh:2, :ow], out=masks[2])
+    np.maximum(top, bottom, out=out)
+    if b is not None:
+        np.add(out, b, out=out)
+    np.maximum(out, 0, out=out)
+    np.greater(out, 0, out=masks[3])
+    return out
+
+
+def _relu_pool_backward(dp, masks, d_even, d_odd, scratch, ones):
+    """Route dp (n, oh, ow, C) back through relu and the 2x2 max pool.
+
+    masks: from :func:`_relu_pool`. d_even, d_odd: (n, R, W', C), the gradient for z
+    stored like z (positions no window reaches are left untouched: zero in our buffers).
+    scratch: two (n, oh, ow, C) arrays. Returns db (C,), the sum of the gated gradient.
+    """
+    gated, half = scratch
+    oh, ow = dp.shape[1:3]
+    np.multiply(dp, masks[3], out=gated)              # relu gate, on the pooled values
+    db = _column_sums(gated, ones)
+    np.multiply(gated, masks[0], out=half)            # to the top pair
+    np.subtract(gated, half, out=gated)               # to the bottom pair
+    for row, share in ((0, half), (1, gated)):
+        rows = slice(row, 2 * oh, 2)
+        de, do = d_even[:, rows, :ow], d_odd[:, rows, :ow]
+        np.multiply(share, masks[1 + row], out=de)   # to the left column
+        np.subtract(share, de, out=do)               # to the right column
+    return db
+
+
+# ---------------------------------------------------------------- layer API (batch first)
+
+def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
+    """Convolution (cross-correlation), the fast way; same result as ``conv.conv2d_forward``.
+
+    x (N, C, H, W), w (F, C, KH, KW), b (F,) or None
+    -> out (N, F, OH, OW), OH = (H + 2*padding - KH) // stride + 1, cache
+
+    Formula: out[n, f, i, j] = b[f] + sum_{c,p,q} x_pad[n, c, i*s+p, j*s+q] w[f, c, p, q].
+    Method: the flat padded layout and the row stack of the module docstring; a
+    stride s > 1 computes the stride-1 outputs and keeps every s-th (s^2 times the
+    work: the fast path is for stride 1). padding > KH - 1 or > KW - 1 does not fit
+    the layout: then the readable ``conv.conv2d_forward`` is used (same results).
+    """
+    x, w, b, stride, padding = _conv._check_conv_args(x, w, b, stride, padding)
+    n, c, h, wd = x.shape
+    f, _, kh, kw = w.shape
+    if not Grid.supports(kh, kw, padding):
+        out, cache = _conv.conv2d_forward(x, w, b, stride=stride, padding=padding)
+        return out, ("readable", cache)
+    grid = Grid(n, h, wd, kh, kw, padding, stride)
+    flat = _zeros((grid.rows, c), x.dtype)
+    grid.data(flat)[...] = x.transpose(0, 2, 3, 1)
+    stack = _zeros((grid.stack_rows, kh, c), x.dtype)
+    _copy_all(_stack_copies(flat, grid, stack))
+    z = _zeros((1, grid.span, f), x.dtype)
+    _conv_flat(_patches(stack, grid), _weight_matrix(w), _lanes(z, grid))
+    out = grid.outputs(z)
+    if b is not None:
+        out = out + b
+    out = np.ascontiguousarray(out.transpose(0, 3, 1, 2))
+    return out, ("fast", grid, stack, w, b is not None)
+
+
+def conv2d_backward(dout, cache, *, compute_dx=True):
+    """Gradients through :func:`conv2d_forward`; same results as ``conv.conv2d_backward``.
+
+    dout (N, F, OH, OW) -> dx (N, C, H, W) (None if not compute_dx), dw (F, C, KH, KW),
+    db (F,) (None without bias).
+
+        dw = sum over positions of patch^T dout   (one product per lane)
+        dx = dout, placed on the stride-1 output grid (zeros between strided outputs),
+             convolved with the filters turned by 180 degrees, channel axes swapped
+        db = dout summed over n, i, j
+    """
+    if cache[0] == "readable":
+        return _conv.conv2d_backward(dout, cache[1], compute_dx=compute_dx)
+    _, grid, stack, w, has_bias = cache
+    f, c, kh, kw = w.shape
+    dout = as_array("dout", dout, 4, "(N, F, OH, OW)")
+    check_shape("dout", dout, (grid.n, f, grid.oh, grid.ow), "(N, F, OH, OW)")
+    dout = dout.astype(w.dtype, copy=False)
+    dzb = _zeros((1, grid.reach + grid.rows, f), w.dtype)       # zero guard, then dz
+    dz = dzb[:, grid.reach:grid.reach + grid.span]
+    grid.outputs(dz)[...] = dout.transpose(0, 2, 3, 1)
+    dw = _weights_from_matrix(_conv_flat_wgrad(_patches(stack, grid), _lanes(dz, grid)), w.shape)
+    db = dout.sum(axis=(0, 2, 3)) if has_bias else None
+    if not compute_dx:
+        return None, dw, db
+    dstack = _zeros((grid.stack_rows, kh, f), w.dtype)
+    _copy_all(_stack_copies(dzb[0], grid, dstack))
+    dx = _zeros((1, grid.span, c), w.dtype)
+    _conv_flat(_patches(dstack, grid), _flipped_weight_matrix(w), _lanes(dx, grid))
+    dx = np.ascontiguousarray(grid.data(dx[0]).transpose(0, 3, 1, 2))
+    return dx, dw, db
+
+
+def relu_maxpool2d_forward(z, b=None, size=2, stride=2):
+    """maxpool2d(relu(z + b)) over 2x2 windows with stride 2, in one pass.
+
+    z (N, C, H, W), b (C,) or None -> out (N, C, H // 2, W // 2), cache.
+    Same numbers as ``layers.maxpool2d_forward(layers.relu(z + b))`` (rows and
+    columns no window reaches are dropped, ties go to the first maximum in reading
+    order). Method: relu(max(z) + b) = max(relu(z + b)) because adding b and relu are
+    monotonic; z is read by column parity (even columns, odd columns), so every max
+    is over long contiguous runs of numbers. Only size = stride = 2 is implemented
+    (a ValueError otherwise: use ``layers.maxpool2d_forward``).
+    """
+    z = as_array("z", z, 4, "(N, C, H, W)")
+    z = z.astype(float_dtype(z, b if b is None else np.asarray(b)), copy=False)
+    size, stride = positive_int("size", size), positive_int("stride", stride)
+    if size != 2 or stride != 2:
+        raise ValueError(f"the fused relu + max pool needs size = stride = 2, got size={size}, "
+                         f"stride={stride}; use layers.maxpool2d_forward(layers.relu(z), ...)")
+    n, c, h, w = z.shape
+    if h < 2 or w < 2:
+        raise ValueError(f"z must be at least 2 x 2 for a 2x2 pool, got shape {z.shape}")
+    if b is not None:
+        b = as_array("b", b, 1, "(C,)")
+        check_shape("b", b, (c,), "(C,)")
+        b = b.astype(z.dtype, copy=False)
+    zt = z.transpose(0, 2, 3, 1)                       # (N, H, W, C)
+    half = (w + 1) // 2
+    even = np.ascontiguousarray(zt[:, :, 0::2])
+    odd = _zeros((n, h, half, c), z.dtype)
+    odd[:, :, :w // 2] = zt[:, :, 1::2]
+    oh, ow = h // 2, w // 2
+    out = np.empty((n, oh, ow, c), z.dtype)
+    masks = [np.empty((n, oh, ow, c), bool) for _ in range(4)]
+    _relu_pool(even, odd, oh, ow, b, out, np.empty_like(even), masks)
+    return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), (z.shape, z.dtype, masks, b is not None)
+
+
+def relu_maxpool2d_backward(dout, cache):
+    """Gradients through :func:`relu_maxpool2d_forward`.
+
+    dout (N, C, OH, OW) -> dz (N, C, H, W), db (C,) (None if the forward had no b).
+    Each window's gradient goes to its first maximum if the output is > 0 (the relu
+    gate), else nowhere; db is the gated gradient summed over n, i, j.
+    """
+    (n, c, h, w), dtype, masks, has_bias = cache
+    oh, ow = h // 2, w // 2
+    dout = as_array("dout", dout, 4, "(N, C, OH, OW)")
+    check_shape("dout", dout, (n, c, oh, ow), "(N, C, OH, OW)")
+    dp = np.ascontiguousarray(dout.astype(dtype, copy=False).transpose(0, 2, 3, 1))
+    half = (w + 1) // 2
+    d_even, d_odd = _zeros((n, h, half, c), dtype), _zeros((n, h, half, c), dtype)
+    scratch = (np.empty_like(dp), np.empty_like(dp))
+    db = _relu_pool_backward(dp, masks, d_even, d_odd, scratch, np.ones(n * oh * ow, dtype))
+    dz = np.zeros((n, h, w, c), dtype)
+    dz[:, :, 0::2] = d_even
+    dz[:, :, 1::2] = d_odd[:, :, :w // 2]
+    return np.ascontiguousarray(dz.transpose(0, 3, 1, 2)), (db if has_bias else None)
+
+
+# ---------------------------------------------------------------- the improved CNN, one chunk
+
+class _Workspace:
+    """Every buffer one chunk of the improved CNN needs, allocated once and reused.
+
+    For a chunk of n images Cin x H x W, channels (C1, C2), padding 1 (3x3 kernels:
+    conv 1 gives H x W, pool 1 H2 = H // 2, conv 2 H2 x W2, pool 2 H3 = H2 // 2):
+        x1 (rows1, Cin)       the images, flat and padded       s1 its row stack
+        z1 (2, span1/2, C1)   conv 1 without bias, by column parity; h1 its pair maxima
+        x2 (rows2, C1)        relu(pool(z1) + b1), flat and padded: conv 2's input; s2
+        z2, h2                the same for conv 2               a2 (n, H3, W3, C2)
+        dz2b                  dz2 by column parity behind a zero guard, so that the input
+                              gradient is a convolution of it; ds2 its stack, dx2 the result
+        dz1                   the gradient at conv 1's output
+    Zeros written once (the padding, the guards) stay zero: only pixel and output
+    positions are ever written.
+    """
+
+    def __init__(self, n, cin, h, w, w1_shape, w2_shape, dtype):
+        c1, _, kh1, kw1 = w1_shape
+        c2, _, kh2, kw2 = w2_shape
+        self.g1 = g1 = Grid(n, h, w, kh1, kw1, 1, split=2)
+        self.pool1 = (g1.oh // 2, g1.ow // 2)
+        self.g2 = g2 = Grid(n, *self.pool1, kh2, kw2, 1, split=2)
+        self.g2r = g2r = Grid(n, *self.pool1, kh2, kw2, 1, split=1, pitch=g2.pitch)
+        self.pool2 = (g2.oh // 2, g2.ow // 2)
+        self.x1 = _zeros((g1.rows, cin), dtype)
+        self.s1 = _zeros((g1.stack_rows, kh1, cin), dtype)
+        self.z1 = _zeros((2, g1.span // 2, c1), dtype)
+        self.h1 = _zeros((n, g1.hb, g1.pitch // 2, c1), dtype)
+        self.x2 = _zeros((g2.rows, c1), dtype)
+        self.s2 = _zeros((g2.stack_rows, kh2, c1), dtype)
+        self.z2 = _zeros((2, g2.span // 2, c2), dtype)
+        self.h2 = _zeros((n, g2.hb, g2.pitch // 2, c2), dtype)
+        self.a2 = _zeros((n, *self.pool2, c2), dtype)
+        guard = g2.reach // 2                      # reach is even: odd kernels, even pitch
+        self.dz2b = _zeros((2, guard + (g2r.stack_rows + g2.reach) // 2 + g2.span // 2 + 2, c2),
+                           dtype)
+        self.dz2 = self.dz2b[:, guard:guard + g2.span // 2]
+        self.ds2 = _zeros((g2r.stack_rows, kh2, c2), dtype)
+        self.dx2 = _zeros((1, g2r.span, c1), dtype)
+        self.dz1 = _zeros((2, g1.span // 2, c1), dtype)
+        self.masks1 = [_zeros((n, *self.pool1, c1), bool) for _ in range(4)]
+        self.masks2 = [_zeros((n, *self.pool2, c2), bool) for _ in range(4)]
+        self.scratch1 = (_zeros((n, *self.pool1, c1), dtype), _zeros((n, *self.pool1, c1), dtype))
+        self.scratch2 = (_zeros((n, *self.pool2, c2), dtype), _zeros((n, *self.pool2, c2), dtype))
+        self.ones = np.ones(n * max(self.pool1[0] * self.pool1[1], 1), dtype)
+        # views used every step
+        self.x1_pixels = g1.data(self.x1)
+        self.z1_halves = g1.halves(self.z1)
+        self.dz1_halves = g1.halves(self.dz1)
+        self.x2_pixels = g2.data(self.x2)
+        self.z2_halves = g2.halves(self.z2)
+        self.dz2_halves = g2.halves(self.dz2)
+        self.dx2_pixels = g2r.data(self.dx2[0])
+        self.fill_s1 = _stack_copies(self.x1, g1, self.s1)
+        self.fill_s2 = _stack_copies(self.x2, g2, self.s2)
+        self.fill_ds2 = _stack_copies((self.dz2b[0], self.dz2b[1]), g2r, self.ds2)
+        self.patches1, self.patches2 = _patches(self.s1, g1), _patches(self.s2, g2)
+        self.dpatches2 = _patches(self.ds2, g2r)
+        self.z1_lanes, self.dz1_lanes = _lanes(self.z1, g1), _lanes(self.dz1, g1)
+        self.z2_lanes, self.dz2_lanes = _lanes(self.z2, g2), _lanes(self.dz2, g2)
+        self.dx2_lanes = _lanes(self.dx2, g2r)
+
+
+class _Prepared:
+    """The parameters in the matrix forms the flat kernels multiply with (once per step)."""
+
+    def __init__(self, params):
+        self.w1_shape, self.w2_shape = params["w1"].shape, params["w2"].shape
+        self.dtype = params["w1"].dtype
+        self.wm1 = _weight_matrix(params["w1"])
+        self.wm2 = _weight_matrix(params["w2"])
+        self.wflip2 = _flipped_weight_matrix(params["w2"])
+        self.b1, self.b2, self.b3 = params["b1"], params["b2"], params["b3"]
+        c2 = self.w2_shape[0]
+        d, k = params["W3"].shape
+        # dense rows from the course's (c, i, j) flattening to our (i, j, c) one
+        self.W3 = np.ascontiguousarray(
+            params["W3"].reshape(c2, d // c2, k).transpose(1, 0, 2).reshape(d, k))
+
+
+def _chunk_forward(ws, pr, x):
+    """Logits (n, K) of one chunk x (n, Cin, H, W); the buffers of ws keep what the
+    backward needs."""
+    ws.x1_pixels[...] = x.transpose(0, 2, 3, 1)
+    _copy_all(ws.fill_s1)
+    _conv_flat(ws.patches1, pr.wm1, ws.z1_lanes)
+    _relu_pool(*ws.z1_halves, *ws.pool1, pr.b1, ws.x2_pixels, ws.h1, ws.masks1)
+    _copy_all(ws.fill_s2)
+    _conv_flat(ws.patches2, pr.wm2, ws.z2_lanes)
+    _relu_pool(*ws.z2_halves, *ws.pool2, pr.b2, ws.a2, ws.h2, ws.masks2)
+    z3 = ws.a2.reshape(len(x), -1) @ pr.W3
+    z3 += pr.b3
+    return z3
+
+
+def _chunk_backward(ws, pr, dz3):
+    """Gradients of one chunk, in matrix form, from dz3 (n, K) after _chunk_forward."""
+    a2f = ws.a2.reshape(len(dz3), -1)
+    dW3 = a2f.T @ dz3
+    db3 = dz3.sum(axis=0)
+    da2 = (dz3 @ pr.W3.T).reshape(ws.a2.shape)
+    db2 = _relu_pool_backward(da2, ws.masks2, *ws.dz2_halves, ws.scratch2, ws.ones)
+    dwm2 = _conv_flat_wgrad(ws.patches2, ws.dz2_lanes)
+    _copy_all(ws.fill_ds2)
+    _conv_flat(ws.dpatches2, pr.wflip2, ws.dx2_lanes)
+    db1 = _relu_pool_backward(ws.dx2_pixels, ws.masks1, *ws.dz1_halves, ws.scratch1, ws.ones)
+    dwm1 = _conv_flat_wgrad(ws.patches1, ws.dz1_lanes)
+    return dwm1, db1, dwm2, db2, dW3, db3
+
+
+def _chunk_step(ws, pr, x, y, loss_grad, scale):
+    """Forward and backward of one chunk: (its share of the loss, logits, grads).
+
+    loss_grad averages over the chunk's rows; scale = chunk size / batch size turns
+    that into this chunk's share of the batch's average."""
+    z3 = _chunk_forward(ws, pr, x)
+    value, dz3 = loss_grad(z3, y)
+    if scale != 1:
+        dz3 = dz3 * np.asarray(scale, dz3.dtype)
+    return value * scale, z3, _chunk_backward(ws, pr, dz3.astype(pr.dtype, copy=False))
+
+
+# ---------------------------------------------------------------- chunks and threads
+
+_local = threading.local()
+_threads = None
+_executor = None
+_executor_size = 0
+_lock = threading.Lock()
+
+
+def _default_threads():
+    env = os.environ.get("CNN_COURSE_THREADS")
+    if env:
+        return positive_int("CNN_COURSE_THREADS", int(env))
+    try:
+        cpus = len(os.sched_getaffinity(0))
+    except AttributeError:                     # not on Linux
+        cpus = os.cpu_count() or 1
+    return max(1, min(cpus, 8))
+
+
+def set_threads(n=None):
+    """Use n threads for the fast training step (None: back to the default, the CPUs
+    this process may use or $CNN_COURSE_THREADS). Results do not depend on n."""
+    global _threads
+    _threads = None if n is None else positive_int("n", n)
+
+
+def get_threads():
+    """The number of threads the fast training step uses."""
+    return _threads if _threads is not None else _default_threads()
+
+
+def chunk_sizes(batch):
+    """How a mini-batch of ``batch`` images is cut: an even number of chunks (so that
+    two threads get equal work) of about CHUNK images, sizes differing by at most one.
+    A function of the batch size only: the chunks, and so the results, are the same
+    for any number of threads."""
+    batch = positive_int("batch", batch)
+    if batch == 1:
+        return [1]
+    k = 2 * -(-batch // (2 * CHUNK))
+    k = min(k, batch)
+    base, extra = divmod(batch, k)
+    return [base + 1] * extra + [base] * (k - extra)
+
+
+def _workspace(n, cin, h, w, pr):
+    cache = getattr(_local, "workspaces", None)
+    if cache is None:
+        cache = _local.workspaces = {}
+    key = (n, cin, h, w, pr.w1_shape, pr.w2_shape, pr.dtype.str)
+    ws = cache.get(key)
+    if ws is None:
+        if len(cache) >= 6:                    # a few shapes at most (full and last batch)
+            cache.pop(next(iter(cache)))
+        ws = cache[key] = _Workspace(n, cin, h, w, pr.w1_shape, pr.w2_shape, pr.dtype)
+    return ws
+
+
+def _pool(threads):
+    global _executor, _executor_size
+    with _lock:
+        if _executor is None or _executor_size != threads:
+            from concurrent.futures import ThreadPoolExecutor
+            if _executor is not None:
+                _executor.shutdown(wait=True)
+            _executor = ThreadPoolExecutor(max_workers=threads, thread_name_prefix="cnn-fast")
+            _executor_size = threads
+        return _executor
+
+
+class _OneBlasThread:
+    """Context: BLAS on one thread (threadpoolctl), so that our threads do not each start
+    BLAS threads of their own; without threadpoolctl, nothing is changed."""
+
+    _controller = None
+
+    def __enter__(self):
+        self._limit = None
+        try:
+            if _OneBlasThread._controller is None:
+                from threadpoolctl import ThreadpoolController
+                _OneBlasThread._controller = ThreadpoolController()
+            self._limit = _OneBlasThread._controller.limit(limits=1, user_api="blas")
+        except ImportError:
+            pass
+        return self
+
+    def __exit__(self, *exc):
+        if self._limit is not None:
+            self._limit.restore_original_limits()
+        return False
+
+
+def cnn_supported(params, x):
+    """True if :func:`cnn_loss_and_grads` computes this improved CNN (else use the
+    readable ``nets.cnn_forward``): the parameter keys of ``nets.init_improved_cnn``,
+    float32 or float64, kernels at least 2 x 2 (padding 1), images (N, C, H, W)."""
+    keys = {"w1", "b1", "w2", "b2", "W3", "b3"}
+    if set(params) != keys or np.ndim(x) != 4:
+        return False
+    dtype = np.asarray(params["w1"]).dtype
+    if dtype not in (np.float32, np.float64) or any(
+            np.asarray(v).dtype != dtype for v in params.values()):
+        return False
+    w1, w2 = np.shape(params["w1"]), np.shape(params["w2"])
+    if len(w1) != 4 or len(w2) != 4 or w1[1] != np.shape(x)[1] or w2[1] != w1[0]:
+        return False
+    if any(k % 2 == 0 for k in (*w1[2:], *w2[2:])):     # odd kernels only (3x3, 5x5, ...)
+        return False
+    g1 = Grid(1, np.shape(x)[2], np.shape(x)[3], w1[2], w1[3], 1)
+    h2, w2_ = g1.oh // 2, g1.ow // 2
+    if h2 < 1 or w2_ < 1:
+        return False
+    g2 = Grid(1, h2, w2_, w2[2], w2[3], 1)
+    d = w2[0] * (g2.oh // 2) * (g2.ow // 2)
+    return g2.oh >= 2 and g2.ow >= 2 and np.shape(params["W3"])[0] == d
+
+
+def _run_chunks(params, x, job, threads):
+    """Cut x into chunk_sizes(N) chunks and run job(workspace, prepared, lo, hi) on each,
+    on up to ``threads`` threads with BLAS on one thread; results in chunk order."""
+    if not cnn_supported(params, x):
+        raise ValueError("the fast path computes the improved CNN of nets.init_improved_cnn "
+                         "(float32 or float64, odd kernels, padding 1, images (N, C, H, W)); "
+                         "use nets.cnn_forward / nets.cnn_backward for this network")
+    pr = _Prepared(params)
+    n_total, cin, h, w = np.shape(x)
+    sizes = chunk_sizes(n_total)
+    starts = np.concatenate([[0], np.cumsum(sizes)]).tolist()
+
+    def run(i):
+        lo, hi = starts[i], starts[i + 1]
+        return job(_workspace(hi - lo, cin, h, w, pr), pr, lo, hi)
+
+    threads = min(get_threads() if threads is None else positive_int("threads", threads),
+                  len(sizes))
+    with _OneBlasThread():
+        if threads == 1:
+            return [run(i) for i in range(len(sizes))]
+        return list(_pool(threads).map(run, range(len(sizes))))
+
+
+def _images(params, x):
+    x = as_array("x", x, 4, "(N, C, H, W)")
+    dtype = np.asarray(params["w1"]).dtype
+    return x if x.dtype == dtype else x.astype(dtype)
+
+
+def cnn_logits(params, x, *, threads=None):
+    """Logits (N, K) of the improved CNN, fast: the forward of :func:`cnn_loss_and_grads`.
+
+    params: ``nets.init_improved_cnn`` parameters; x (N, C, H, W). Same numbers as
+    ``nets.cnn_forward(params, x)[0]`` up to float rounding, whatever ``threads``.
+    """
+    x = _images(params, x)
+    parts = _run_chunks(params, x, lambda ws, pr, lo, hi: _chunk_forward(ws, pr, x[lo:hi]).copy(),
+                        threads)
+    return np.concatenate(parts)
+
+
+def cnn_loss_and_grads(params, x, y, loss_grad, *, threads=None):
+    """Loss, logits and gradients of the improved CNN on one mini-batch, fast.
+
+    params: ``nets.init_improved_cnn`` parameters (float32 or float64)
+    x: (N, C, H, W) images, y: (N,) targets
+    loss_grad(z, y) -> (mean loss over the rows of z, dE/dz): e.g.
+        ``functools.partial(train.loss_and_grad, "softmax_cross_entropy")``
+    threads: how many threads (default :func:`get_threads`); the result does not
+        depend on it.
+    -> (loss value, logits z3 (N, K), grads: the keys and shapes of params)
+
+    The same numbers as ``nets.cnn_forward`` + the loss + ``nets.cnn_backward`` up to
+    float rounding. The batch is cut into ``chunk_sizes(N)`` chunks; each chunk's loss
+    and gradient are scaled by its share of the batch and added in chunk order.
+    """
+    x = _images(params, x)
+    y = np.asarray(y)
+    n_total = len(x)
+    results = _run_chunks(
+        params, x,
+        lambda ws, pr, lo, hi: _chunk_step(ws, pr, x[lo:hi], y[lo:hi], loss_grad,
+                                           (hi - lo) / n_total),
+        threads)
+    value = 0.0
+    for r in results:
+        value += r[0]
+    z = np.concatenate([r[1] for r in results])
+    sums = list(results[0][2])
+    for r in results[1:]:
+        for k, g in enumerate(r[2]):
+            sums[k] = sums[k] + g
+    dwm1, db1, dwm2, db2, dW3, db3 = sums
+    w1_shape, w2_shape = np.shape(params["w1"]), np.shape(params["w2"])
+    c2 = w2_shape[0]
+    d, k = dW3.shape
+    grads = {
+        "w1": _weights_from_matrix(dwm1, w1_shape), "b1": db1,
+        "w2": _weights_from_matrix(dwm2, w2_shape), "b2": db2,
+        "W3": np.ascontiguousarray(dW3.reshape(d // c2, c2, k).transpose(1, 0, 2).reshape(d, k)),
+        "b3": db3,
+    }
+    return float(value), z, grads
