@@ -59,7 +59,6 @@ import threading
 import numpy as np
 
 from . import conv as _conv
-from . import layers as _layers
 from ._validate import as_array, check_shape, float_dtype, positive_int
 
 __all__ = [
@@ -253,59 +252,69 @@ def _weights_from_matrix(dwmat, shape):
     return np.ascontiguousarray(dwmat.reshape(kw, kh, c, f).transpose(3, 2, 1, 0))
 
 
-def _column_sums(a, ones):
-    """Sum of a (..., C) over everything but its last axis, as a matrix-vector product
-    (much faster than a reduction over leading axes that keeps a short last axis)."""
-    return ones[:a.size // a.shape[-1]] @ a.reshape(-1, a.shape[-1])
-
-
 # ---------------------------------------------------------------- fused relu + 2x2 max pool
 
-def _relu_pool(even, odd, oh, ow, b, out, hmax, masks):
-    """out = relu(max over each 2x2 window of z, + b), z stored by column parity.
+class _ReluPool:
+    """relu(2x2 max pool(z) + b) and its backward, for z stored by column parity.
 
-    even, odd: (n, R, W', C) the even and odd columns of z (R >= 2*oh rows and
-    W' >= ow columns; those no window reaches are ignored). b: (C,) or None.
-    out: (n, oh, ow, C). hmax (n, R, W', C): scratch, max(even, odd).
-    masks: four bool (n, oh, ow, C) arrays filled for the backward, while the numbers
-    are still in the cache: [0] the top pair holds the window's first maximum
-    (top max >= bottom max), [1] and [2] the left column holds the first maximum of
-    the top and of the bottom pair (left >= right), [3] the relu gate (out > 0).
-    Together they send each window's gradient to its first maximum in reading order,
-    as ``layers.maxpool2d_forward`` does.
+    even, odd: (n, R, W', C) views of the even and the odd columns of z (R >= 2*oh
+        rows, W' >= ow columns; rows and columns no window reaches are ignored)
+    out: (n, oh, ow, C) where the forward writes its result (any view)
+    d_even, d_odd: stored like even and odd, where the backward writes dE/dz (only
+        the positions some window reaches are written: the others stay as they are)
+    All views and scratch arrays are made once: a training step only calls
+    :meth:`forward` and :meth:`backward`.
     """
-    np.maximum(even, odd, out=hmax)
-    top, bottom = hmax[:, 0:2 * oh:2, :ow], hmax[:, 1:2 * oh:2, :ow]
-    np.greater_equal(top, bottom, out=masks[0])
-    np.greater_equal(even[:, 0:2 * oh:2, :ow], odd[:, 0:2 * oh:2, :ow], out=masks[1])
-    np.greater_equal(even[:, 1:2 * oh:2, :ow], odd[:, 1:2 * oh:2, :ow], out=masks[2])
-    np.maximum(top, bottom, out=out)
-    if b is not None:
-        np.add(out, b, out=out)
-    np.maximum(out, 0, out=out)
-    np.greater(out, 0, out=masks[3])
-    return out
 
+    def __init__(self, even, odd, oh, ow, out, d_even, d_odd):
+        n, _, _, c = even.shape
+        dtype = even.dtype
+        self.hmax = _zeros(even.shape, dtype)
+        rows = (slice(0, 2 * oh, 2), slice(1, 2 * oh, 2))
+        self.even, self.odd, self.out = even, odd, out
+        self.top, self.bottom = (self.hmax[:, r, :ow] for r in rows)
+        self.left = [even[:, r, :ow] for r in rows]
+        self.right = [odd[:, r, :ow] for r in rows]
+        self.d_left = [d_even[:, r, :ow] for r in rows]
+        self.d_right = [d_odd[:, r, :ow] for r in rows]
+        self.masks = [_zeros((n, oh, ow, c), bool) for _ in range(4)]
+        self.gated, self.half = _zeros((n, oh, ow, c), dtype), _zeros((n, oh, ow, c), dtype)
+        self.ones = np.ones(n * oh * ow, dtype)
 
-def _relu_pool_backward(dp, masks, d_even, d_odd, scratch, ones):
-    """Route dp (n, oh, ow, C) back through relu and the 2x2 max pool.
+    def forward(self, b):
+        """out = relu(max over each 2x2 window + b); b (C,) or None.
 
-    masks: from :func:`_relu_pool`. d_even, d_odd: (n, R, W', C), the gradient for z
-    stored like z (positions no window reaches are left untouched: zero in our buffers).
-    scratch: two (n, oh, ow, C) arrays. Returns db (C,), the sum of the gated gradient.
-    """
-    gated, half = scratch
-    oh, ow = dp.shape[1:3]
-    np.multiply(dp, masks[3], out=gated)              # relu gate, on the pooled values
-    db = _column_sums(gated, ones)
-    np.multiply(gated, masks[0], out=half)            # to the top pair
-    np.subtract(gated, half, out=gated)               # to the bottom pair
-    for row, share in ((0, half), (1, gated)):
-        rows = slice(row, 2 * oh, 2)
-        de, do = d_even[:, rows, :ow], d_odd[:, rows, :ow]
-        np.multiply(share, masks[1 + row], out=de)   # to the left column
-        np.subtract(share, de, out=do)               # to the right column
-    return db
+        Also fills four bool masks for the backward while the numbers are in the
+        cache: [0] the top pair holds the window's first maximum (top max >= bottom
+        max), [1] and [2] the left column holds the first maximum of the top and the
+        bottom pair (left >= right), [3] the relu gate (out > 0). Together they send
+        each window's gradient to its first maximum in reading order, as
+        ``layers.maxpool2d_forward`` does.
+        """
+        masks, out = self.masks, self.out
+        np.maximum(self.even, self.odd, out=self.hmax)      # max of each horizontal pair
+        np.greater_equal(self.top, self.bottom, out=masks[0])
+        np.greater_equal(self.left[0], self.right[0], out=masks[1])
+        np.greater_equal(self.left[1], self.right[1], out=masks[2])
+        np.maximum(self.top, self.bottom, out=out)
+        if b is not None:
+            np.add(out, b, out=out)
+        np.maximum(out, 0, out=out)
+        np.greater(out, 0, out=masks[3])
+        return out
+
+    def backward(self, dp):
+        """Route dp (n, oh, ow, C) to d_even and d_odd; return db (C,), the sum of
+        the gated gradient (the bias gradient)."""
+        masks, gated, half = self.masks, self.gated, self.half
+        np.multiply(dp, masks[3], out=gated)                # relu gate, on the pooled values
+        db = self.ones @ gated.reshape(-1, gated.shape[-1])
+        np.multiply(gated, masks[0], out=half)              # to the top pair
+        np.subtract(gated, half, out=gated)                 # to the bottom pair
+        for row, share in ((0, half), (1, gated)):
+            np.multiply(share, masks[1 + row], out=self.d_left[row])     # left column
+            np.subtract(share, self.d_left[row], out=self.d_right[row])  # right column
+        return db
 
 
 # ---------------------------------------------------------------- layer API (batch first)
@@ -405,10 +414,11 @@ def relu_maxpool2d_forward(z, b=None, size=2, stride=2):
     odd = _zeros((n, h, half, c), z.dtype)
     odd[:, :, :w // 2] = zt[:, :, 1::2]
     oh, ow = h // 2, w // 2
-    out = np.empty((n, oh, ow, c), z.dtype)
-    masks = [np.empty((n, oh, ow, c), bool) for _ in range(4)]
-    _relu_pool(even, odd, oh, ow, b, out, np.empty_like(even), masks)
-    return np.ascontiguousarray(out.transpose(0, 3, 1, 2)), (z.shape, z.dtype, masks, b is not None)
+    d_even, d_odd = _zeros(even.shape, z.dtype), _zeros(odd.shape, z.dtype)
+    pool = _ReluPool(even, odd, oh, ow, _zeros((n, oh, ow, c), z.dtype), d_even, d_odd)
+    out = pool.forward(b)
+    return (np.ascontiguousarray(out.transpose(0, 3, 1, 2)),
+            (z.shape, pool, d_even, d_odd, b is not None))
 
 
 def relu_maxpool2d_backward(dout, cache):
@@ -418,18 +428,16 @@ def relu_maxpool2d_backward(dout, cache):
     Each window's gradient goes to its first maximum if the output is > 0 (the relu
     gate), else nowhere; db is the gated gradient summed over n, i, j.
     """
-    (n, c, h, w), dtype, masks, has_bias = cache
-    oh, ow = h // 2, w // 2
+    (n, c, h, w), pool, d_even, d_odd, has_bias = cache
+    dtype = pool.out.dtype
     dout = as_array("dout", dout, 4, "(N, C, OH, OW)")
-    check_shape("dout", dout, (n, c, oh, ow), "(N, C, OH, OW)")
+    check_shape("dout", dout, (n, c, h // 2, w // 2), "(N, C, OH, OW)")
     dp = np.ascontiguousarray(dout.astype(dtype, copy=False).transpose(0, 2, 3, 1))
-    half = (w + 1) // 2
-    d_even, d_odd = _zeros((n, h, half, c), dtype), _zeros((n, h, half, c), dtype)
-    scratch = (np.empty_like(dp), np.empty_like(dp))
-    db = _relu_pool_backward(dp, masks, d_even, d_odd, scratch, np.ones(n * oh * ow, dtype))
-    dz = np.zeros((n, h, w, c), dtype)
+    db = pool.backward(dp)
+    dz = np.empty((n, h, w, c), dtype)
     dz[:, :, 0::2] = d_even
     dz[:, :, 1::2] = d_odd[:, :, :w // 2]
+
     return np.ascontiguousarray(dz.transpose(0, 3, 1, 2)), (db if has_bias else None)
 
 
@@ -462,11 +470,9 @@ class _Workspace:
         self.x1 = _zeros((g1.rows, cin), dtype)
         self.s1 = _zeros((g1.stack_rows, kh1, cin), dtype)
         self.z1 = _zeros((2, g1.span // 2, c1), dtype)
-        self.h1 = _zeros((n, g1.hb, g1.pitch // 2, c1), dtype)
         self.x2 = _zeros((g2.rows, c1), dtype)
         self.s2 = _zeros((g2.stack_rows, kh2, c1), dtype)
         self.z2 = _zeros((2, g2.span // 2, c2), dtype)
-        self.h2 = _zeros((n, g2.hb, g2.pitch // 2, c2), dtype)
         self.a2 = _zeros((n, *self.pool2, c2), dtype)
         guard = g2.reach // 2                      # reach is even: odd kernels, even pitch
         self.dz2b = _zeros((2, guard + (g2r.stack_rows + g2.reach) // 2 + g2.span // 2 + 2, c2),
@@ -475,19 +481,14 @@ class _Workspace:
         self.ds2 = _zeros((g2r.stack_rows, kh2, c2), dtype)
         self.dx2 = _zeros((1, g2r.span, c1), dtype)
         self.dz1 = _zeros((2, g1.span // 2, c1), dtype)
-        self.masks1 = [_zeros((n, *self.pool1, c1), bool) for _ in range(4)]
-        self.masks2 = [_zeros((n, *self.pool2, c2), bool) for _ in range(4)]
-        self.scratch1 = (_zeros((n, *self.pool1, c1), dtype), _zeros((n, *self.pool1, c1), dtype))
-        self.scratch2 = (_zeros((n, *self.pool2, c2), dtype), _zeros((n, *self.pool2, c2), dtype))
-        self.ones = np.ones(n * max(self.pool1[0] * self.pool1[1], 1), dtype)
         # views used every step
         self.x1_pixels = g1.data(self.x1)
-        self.z1_halves = g1.halves(self.z1)
-        self.dz1_halves = g1.halves(self.dz1)
         self.x2_pixels = g2.data(self.x2)
-        self.z2_halves = g2.halves(self.z2)
-        self.dz2_halves = g2.halves(self.dz2)
         self.dx2_pixels = g2r.data(self.dx2[0])
+        self.relu_pool1 = _ReluPool(*g1.halves(self.z1), *self.pool1, self.x2_pixels,
+                                    *g1.halves(self.dz1))
+        self.relu_pool2 = _ReluPool(*g2.halves(self.z2), *self.pool2, self.a2,
+                                    *g2.halves(self.dz2))
         self.fill_s1 = _stack_copies(self.x1, g1, self.s1)
         self.fill_s2 = _stack_copies(self.x2, g2, self.s2)
         self.fill_ds2 = _stack_copies((self.dz2b[0], self.dz2b[1]), g2r, self.ds2)
@@ -521,10 +522,10 @@ def _chunk_forward(ws, pr, x):
     ws.x1_pixels[...] = x.transpose(0, 2, 3, 1)
     _copy_all(ws.fill_s1)
     _conv_flat(ws.patches1, pr.wm1, ws.z1_lanes)
-    _relu_pool(*ws.z1_halves, *ws.pool1, pr.b1, ws.x2_pixels, ws.h1, ws.masks1)
+    ws.relu_pool1.forward(pr.b1)
     _copy_all(ws.fill_s2)
     _conv_flat(ws.patches2, pr.wm2, ws.z2_lanes)
-    _relu_pool(*ws.z2_halves, *ws.pool2, pr.b2, ws.a2, ws.h2, ws.masks2)
+    ws.relu_pool2.forward(pr.b2)
     z3 = ws.a2.reshape(len(x), -1) @ pr.W3
     z3 += pr.b3
     return z3
@@ -536,11 +537,11 @@ def _chunk_backward(ws, pr, dz3):
     dW3 = a2f.T @ dz3
     db3 = dz3.sum(axis=0)
     da2 = (dz3 @ pr.W3.T).reshape(ws.a2.shape)
-    db2 = _relu_pool_backward(da2, ws.masks2, *ws.dz2_halves, ws.scratch2, ws.ones)
+    db2 = ws.relu_pool2.backward(da2)
     dwm2 = _conv_flat_wgrad(ws.patches2, ws.dz2_lanes)
     _copy_all(ws.fill_ds2)
     _conv_flat(ws.dpatches2, pr.wflip2, ws.dx2_lanes)
-    db1 = _relu_pool_backward(ws.dx2_pixels, ws.masks1, *ws.dz1_halves, ws.scratch1, ws.ones)
+    db1 = ws.relu_pool1.backward(ws.dx2_pixels)
     dwm1 = _conv_flat_wgrad(ws.patches1, ws.dz1_lanes)
     return dwm1, db1, dwm2, db2, dW3, db3
 
@@ -567,9 +568,11 @@ _lock = threading.Lock()
 
 
 def _default_threads():
-    env = os.environ.get("CNN_COURSE_THREADS")
+    env = os.environ.get("CNN_COURSE_THREADS", "").strip()
     if env:
-        return positive_int("CNN_COURSE_THREADS", int(env))
+        if not env.isdigit() or int(env) < 1:
+            raise ValueError(f"CNN_COURSE_THREADS must be a number of threads >= 1, got {env!r}")
+        return int(env)
     try:
         cpus = len(os.sched_getaffinity(0))
     except AttributeError:                     # not on Linux
