@@ -3,6 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-stamp
+BENCH_STAMP := $(VENV)/.bench-stamp
 
 export KERAS_BACKEND := jax
 export MPLBACKEND    ?= Agg
@@ -48,8 +49,15 @@ present: install
 	@echo "Presenter mode: open http://127.0.0.1:$${PRESENT_PORT:-8866}/voila/render/index.ipynb  (Ctrl+C stops it)"
 	env -u MPLBACKEND $(BIN)/voila present/ --no-browser --Voila.ip=127.0.0.1 --port=$${PRESENT_PORT:-8866} --Voila.port_retries=0
 
-bench: install
+# The benchmark's extra (PyTorch CPU build, for the comparison): pinned, and only here.
+$(BENCH_STAMP): requirements-bench.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	@touch $(BENCH_STAMP)
+
+# Every number of the README's speed section, in one run (about 7 minutes on 2 idle cores).
+bench: install $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/report.py --write
 
 clean:
 	rm -rf $(VENV) .pytest_cache build *.egg-info
