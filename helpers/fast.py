@@ -1,56 +1,64 @@
 """A fast training path for the course's CNN: the same mathematics, other memory layouts.
 
-The readable kernels (``helpers.conv``, ``helpers.layers``) are written to be read
-next to the formulas. This module computes the same functions for training speed.
-``helpers.train`` uses it by default for ``nets.IMPROVED_CNN`` (``fast=False`` there
-switches back to the readable kernels). Its results agree with the readable kernels up
-to float rounding (tests/test_fast.py), not bit for bit: sums are added in another order.
+The readable kernels (``helpers.conv``, ``helpers.layers``) are written to be read next
+to the formulas. This module computes the same functions for training speed, with NumPy
+only. ``helpers.train`` uses it by default for ``nets.IMPROVED_CNN`` (``fast=False``
+there switches back to the readable kernels). Its results agree with the readable
+kernels up to float rounding, not bit for bit: sums are added in another order
+(tests/test_fast.py checks every function against its readable counterpart).
 
-Layer functions keep the course's conventions (batch first in, batch first out,
-``(out, cache)`` and ``backward(dout, cache)``):
+Layer functions keep the course's conventions (batch first in and out, ``(out, cache)``,
+``backward(dout, cache)``):
 
-    conv2d_forward(x, w, b, stride, padding)   x (N, C, H, W), w (F, C, KH, KW), b (F,)
-                                               -> out (N, F, OH, OW), cache
-    conv2d_backward(dout, cache)               -> dx (N, C, H, W), dw (F, C, KH, KW), db (F,)
-    relu_maxpool2d_forward(z, size)            z (N, C, H, W) -> maxpool(relu(z)) (N, C, OH, OW)
-    relu_maxpool2d_backward(dout, cache)       -> dz (N, C, H, W)
+    conv2d_forward(x, w, b, stride=1, padding=0)  x (N, C, H, W), w (F, C, KH, KW), b (F,)
+                                                  -> out (N, F, OH, OW), cache
+    conv2d_backward(dout, cache)                  -> dx (N, C, H, W), dw (F, C, KH, KW), db (F,)
+    relu_maxpool2d_forward(z, b=None)             z (N, C, H, W), b (C,)
+                                                  -> maxpool2x2(relu(z + b)) (N, C, H//2, W//2)
+    relu_maxpool2d_backward(dout, cache)          -> dz (N, C, H, W), db (C,)
 
-and one function for a whole training step of the improved CNN:
+and the improved CNN's whole step (the network's forward, the loss, the backward):
 
-    cnn_loss_and_grads(params, x, y, loss)     -> loss value, logits (N, K), grads (dict)
+    cnn_loss_and_grads(params, x, y, loss_grad)   -> loss, logits (N, K), grads (dict)
+    cnn_logits(params, x)                         -> logits (N, K)
 
-How it is fast (measured in benchmarks/bench_training.py):
+How it is fast (measured in benchmarks/bench_speed.py; see benchmarks/README.md):
 
-1. Flat padded images, channels last. A mini-batch of n images C x H x W with padding
-   P lives in one zero-filled (rows, C) array: image after image, each row of an image
-   preceded by P zero columns and each image by P zero rows. The zeros are shared: the
-   right padding of a row is the left padding of the next row, the bottom padding of an
-   image the top padding of the next. Pixel (i, j) of image m sits at flat position
-   ``m*(H+P)*(W+P) + (i+P)*(W+P) + (j+P)``. A kernel offset (p, q) is then a constant
-   shift ``p*(W+P) + q`` of the flat position, for every pixel of every image: no
-   per-image loops, and the batch is folded into the long dimension of each product.
-   Positions that fall in the padding get an output too; it is computed and ignored
-   (about 7% more work for 28 x 28 images, 15% for 14 x 14).
-2. Patches without the patch copy. A 3x3 patch is 3 runs of 3*C numbers in that layout.
-   Stacking KH shifted copies of the flat image side by side (``stack[t, p] =
-   flat[t + p*(W+P)]``, KH copies instead of the KH*KW of im2col) makes every patch one
-   contiguous run of KW*KH*C numbers, and the patches of positions r, r + KW, r + 2*KW,
-   ... tile memory exactly: they form an ordinary matrix (a strided view, no copy) that
-   BLAS multiplies directly. KW products (one per r) give every output position.
-3. The input gradient is the same convolution, run over the flat upstream gradient
-   with the filters flipped and their two channel axes swapped.
-4. ReLU and 2x2 max pooling fused: relu(max(z) + b) = max(relu(z + b)) since relu and
-   the adding of one bias per channel are monotonic, so the bias, the ReLU and its
-   gate are applied to the pooled quarter of the numbers. Ties go to the first maximum
-   in reading order, as in ``layers.maxpool2d_forward``.
-5. Two cores. A mini-batch is cut into a fixed number of chunks (a function of the
-   batch size only); each thread runs forward and backward on whole chunks with BLAS
-   on one thread, and the chunks' gradients are added in chunk order. So one thread
-   and two threads give bit-identical parameters. Buffers are preallocated per thread
-   and reused across steps (``out=`` everywhere).
+1. Flat padded images, channels last, the batch folded into the long dimension. n
+   images C x H x W with padding P live in one zero-filled (positions, C) array: image
+   after image, each image row preceded by P zero columns and each image by P zero rows.
+   The zeros are shared (the right padding of a row is the left padding of the next, the
+   bottom padding of an image the top padding of the next), so pixel (i, j) of image m
+   sits at position ``m*(H+P)*pitch + (i+P)*pitch + (j+P)`` with pitch = W + P, and a
+   kernel offset (p, q) is one constant shift ``p*pitch + q`` for every pixel of every
+   image. Positions that fall in the padding get an output too, computed and ignored.
+2. Patches without the patch copy. KH shifted copies of the flat image side by side
+   (``stack[t, p] = flat[t + p*pitch]``: KH copies, where im2col makes KH*KW) turn every
+   patch into one contiguous run of KW*KH*C numbers. The patches of positions r,
+   r + R, r + 2R, ... (R >= KW "lanes") then lie at a constant stride: an ordinary
+   strided matrix (a view) that BLAS multiplies directly, one product per lane, written
+   straight into the output.
+3. The input gradient is the same convolution, run over the flat upstream gradient (zero
+   wherever there is no output) with the filters turned by 180 degrees and their channel
+   axes swapped.
+4. Outputs a max pool can read fast. With R = 4 lanes and an even pitch, lanes 0 and 2
+   hold the even columns and lanes 1 and 3 the odd ones: the output comes out as two
+   contiguous arrays, even and odd columns, and a 2x2 max pool is a max of whole arrays
+   and of row pairs, never a loop over a few numbers.
+5. ReLU, bias and pool fused: relu(max(z) + b) = max(relu(z + b)) because adding b and
+   relu are monotonic, so bias, relu and its gate touch a quarter of the numbers. The
+   backward's routing (first maximum in reading order, as ``layers.maxpool2d_forward``)
+   is recorded in the forward, while the numbers are in the cache.
+6. Two cores. A mini-batch is cut into an even number of chunks of about CHUNK images,
+   a function of the batch size only. Each thread takes the next chunk and runs its
+   forward and backward with BLAS on one thread; the chunks' gradients are added in chunk
+   order, so any number of threads gives bit-identical results. Buffers are allocated
+   once per thread and chunk size (64-byte aligned, reused with ``out=``): memory does
+   not grow with the batch size.
 
-Threads: ``set_threads(n)`` or the environment variable ``CNN_COURSE_THREADS``
-(default: the CPUs this process may run on, at most 8).
+Threads: ``set_threads(n)`` or the environment variable ``CNN_COURSE_THREADS`` (default:
+the CPUs this process may run on, at most 8). BLAS is limited to one thread during a
+step with threadpoolctl (without it, BLAS keeps its own setting).
 """
 
 import itertools
@@ -87,13 +95,6 @@ def _zeros(shape, dtype):
     raw = np.zeros(nbytes + _ALIGN, dtype=np.uint8)
     start = -raw.ctypes.data % _ALIGN
     return raw[start:start + nbytes].view(dtype).reshape(shape)
-
-
-def _row_view(flat, rows, cols):
-    """The (rows, cols) matrix whose row t starts at flat[t * cols] (a view)."""
-    item = flat.itemsize
-    return np.lib.stride_tricks.as_strided(flat, shape=(rows, cols), strides=(cols * item, item),
-                                           writeable=False)
 
 
 # ---------------------------------------------------------------- the flat layout
@@ -155,7 +156,6 @@ class Grid:
         f = out.shape[-1]
         size = self.n * self.block // 2
         return tuple(out[i, :size].reshape(self.n, self.hb, self.pitch // 2, f) for i in (0, 1))
-
 
 
 def _as_rows(a):
