@@ -44,7 +44,8 @@ How it is fast (measured in benchmarks/bench_speed.py; see benchmarks/README.md)
 4. Outputs a max pool can read fast. With R = 4 lanes and an even pitch, lanes 0 and 2
    hold the even columns and lanes 1 and 3 the odd ones: the output comes out as two
    contiguous arrays, even and odd columns, and a 2x2 max pool is a max of whole arrays
-   and of row pairs, never a loop over a few numbers.
+   and of row pairs, never a loop over a few numbers. (Layer 1 only: for the quarter-size
+   maps of layer 2 the even pitch's extra products cost more than they save.)
 5. ReLU, bias and pool fused: relu(max(z) + b) = max(relu(z + b)) because adding b and
    relu are monotonic, so bias, relu and its gate touch a quarter of the numbers. The
    backward's routing (first maximum in reading order, as ``layers.maxpool2d_forward``)
@@ -170,22 +171,10 @@ def _as_rows(a):
 def _stack_copies(src, grid, stack):
     """The (destination, source) view pairs that fill a row stack:
     stack[t, p, :] = src[t + p * pitch, :] for t < stack_rows (KH shifted copies of the
-    flat image side by side). src is (rows, C) in position order, or a pair (even, odd)
-    of arrays holding the even and the odd positions (pitch even)."""
-    rows_out = _as_rows(stack)
-    pairs = []
-    if isinstance(src, tuple):
-        even, odd = (_as_rows(a) for a in src)
-        half = grid.pitch // 2
-        n_even, n_odd = (grid.stack_rows + 1) // 2, grid.stack_rows // 2
-        for p in range(grid.kh):
-            pairs.append((rows_out[0::2, p], even[p * half:p * half + n_even]))
-            pairs.append((rows_out[1::2, p], odd[p * half:p * half + n_odd]))
-    else:
-        rows_src = _as_rows(src)
-        for p in range(grid.kh):
-            pairs.append((rows_out[:, p], rows_src[p * grid.pitch:p * grid.pitch + grid.stack_rows]))
-    return pairs
+    flat image (rows, C) side by side), each copy moving whole rows of C numbers."""
+    rows_out, rows_src = _as_rows(stack), _as_rows(src)
+    return [(rows_out[:, p], rows_src[p * grid.pitch:p * grid.pitch + grid.stack_rows])
+            for p in range(grid.kh)]
 
 
 def _copy_all(pairs):
@@ -461,15 +450,21 @@ class _Workspace:
 
     For a chunk of n images Cin x H x W, channels (C1, C2), padding 1 (3x3 kernels:
     conv 1 gives H x W, pool 1 H2 = H // 2, conv 2 H2 x W2, pool 2 H3 = H2 // 2):
-        x1 (rows1, Cin)       the images, flat and padded       s1 its row stack
-        z1 (2, span1/2, C1)   conv 1 without bias, by column parity; h1 its pair maxima
+        x1 (rows1, Cin)       the images, flat and padded; s1 its row stack
+        z1 (2, span1/2, C1)   conv 1 without its bias, by column parity (for pool 1)
         x2 (rows2, C1)        relu(pool(z1) + b1), flat and padded: conv 2's input; s2
-        z2, h2                the same for conv 2               a2 (n, H3, W3, C2)
-        dz2b                  dz2 by column parity behind a zero guard, so that the input
+        z2 (1, span2, C2)     conv 2 without its bias, in position order
+        a2 (n, H3, W3, C2)    relu(pool(z2) + b2): the dense layer's input
+        dz2b (1, reach2 + rows2, C2)  dz2 behind a zero guard, so that conv 2's input
                               gradient is a convolution of it; ds2 its stack, dx2 the result
-        dz1                   the gradient at conv 1's output
+        dz1 (2, span1/2, C1)  the gradient at conv 1's output, by column parity
     Zeros written once (the padding, the guards) stay zero: only pixel and output
     positions are ever written.
+
+    Layer 2 keeps its outputs in position order (pitch W2 + 1 = 15): splitting them by
+    column parity would need an even pitch, 16, and its 7% more products cost more
+    than the pool saves on these quarter-size maps (measured). Layer 1's pool works on
+    four times more numbers with 16 channels: there the split pays.
     """
 
     def __init__(self, n, cin, h, w, w1_shape, w2_shape, dtype):
@@ -477,39 +472,38 @@ class _Workspace:
         c2, _, kh2, kw2 = w2_shape
         self.g1 = g1 = Grid(n, h, w, kh1, kw1, 1, split=2)
         self.pool1 = (g1.oh // 2, g1.ow // 2)
-        self.g2 = g2 = Grid(n, *self.pool1, kh2, kw2, 1, split=2)
-        self.g2r = g2r = Grid(n, *self.pool1, kh2, kw2, 1, split=1, pitch=g2.pitch)
-        self.pool2 = (g2.oh // 2, g2.ow // 2)
+        self.g2 = g2 = Grid(n, *self.pool1, kh2, kw2, 1)
+        self.pool2 = oh2, ow2 = (g2.oh // 2, g2.ow // 2)
         self.x1 = _zeros((g1.rows, cin), dtype)
         self.s1 = _zeros((g1.stack_rows, kh1, cin), dtype)
         self.z1 = _zeros((2, g1.span // 2, c1), dtype)
         self.x2 = _zeros((g2.rows, c1), dtype)
         self.s2 = _zeros((g2.stack_rows, kh2, c1), dtype)
-        self.z2 = _zeros((2, g2.span // 2, c2), dtype)
-        self.a2 = _zeros((n, *self.pool2, c2), dtype)
-        guard = g2.reach // 2                      # reach is even: odd kernels, even pitch
-        self.dz2b = _zeros((2, guard + (g2r.stack_rows + g2.reach) // 2 + g2.span // 2 + 2, c2),
-                           dtype)
-        self.dz2 = self.dz2b[:, guard:guard + g2.span // 2]
-        self.ds2 = _zeros((g2r.stack_rows, kh2, c2), dtype)
-        self.dx2 = _zeros((1, g2r.span, c1), dtype)
+        self.z2 = _zeros((1, g2.span, c2), dtype)
+        self.a2 = _zeros((n, oh2, ow2, c2), dtype)
+        self.dz2b = _zeros((1, g2.reach + g2.rows, c2), dtype)
+        self.dz2 = self.dz2b[:, g2.reach:g2.reach + g2.span]
+        self.ds2 = _zeros((g2.stack_rows, kh2, c2), dtype)
+        self.dx2 = _zeros((1, g2.span, c1), dtype)
         self.dz1 = _zeros((2, g1.span // 2, c1), dtype)
         # views used every step
         self.x1_pixels = g1.data(self.x1)
         self.x2_pixels = g2.data(self.x2)
-        self.dx2_pixels = g2r.data(self.dx2[0])
+        self.dx2_pixels = g2.data(self.dx2[0])
         self.relu_pool1 = _ReluPool(*g1.halves(self.z1), *self.pool1, self.x2_pixels,
                                     *g1.halves(self.dz1))
-        self.relu_pool2 = _ReluPool(*g2.halves(self.z2), *self.pool2, self.a2,
-                                    *g2.halves(self.dz2))
+        z2, dz2 = (a[0, :n * g2.block].reshape(n, g2.hb, g2.pitch, c2) for a in (self.z2, self.dz2))
+        even, odd = slice(0, 2 * ow2, 2), slice(1, 2 * ow2, 2)
+        self.relu_pool2 = _ReluPool(z2[:, :, even], z2[:, :, odd], oh2, ow2, self.a2,
+                                    dz2[:, :, even], dz2[:, :, odd])
         self.fill_s1 = _stack_copies(self.x1, g1, self.s1)
         self.fill_s2 = _stack_copies(self.x2, g2, self.s2)
-        self.fill_ds2 = _stack_copies((self.dz2b[0], self.dz2b[1]), g2r, self.ds2)
+        self.fill_ds2 = _stack_copies(self.dz2b[0], g2, self.ds2)
         self.patches1, self.patches2 = _patches(self.s1, g1), _patches(self.s2, g2)
-        self.dpatches2 = _patches(self.ds2, g2r)
+        self.dpatches2 = _patches(self.ds2, g2)
         self.z1_lanes, self.dz1_lanes = _lanes(self.z1, g1), _lanes(self.dz1, g1)
         self.z2_lanes, self.dz2_lanes = _lanes(self.z2, g2), _lanes(self.dz2, g2)
-        self.dx2_lanes = _lanes(self.dx2, g2r)
+        self.dx2_lanes = _lanes(self.dx2, g2)
 
 
 class _Prepared:
