@@ -17,8 +17,8 @@ step      one training step (forward, backward, Adam) at batch 128, every conten
           1 and 2 threads (Keras on JAX: XLA single-threaded and XLA's default);
           each contender's best setting; ours / PyTorch at the best settings (target
           <= 1); ours against the arithmetic floor: the step's FLOPs (counted from the
-          layer shapes) at this machine's sgemm rate measured in the same run, with
-          the same number of threads (target <= 3x).
+          layer shapes) at this machine's single-core sgemm rate measured in the same
+          run (CPU time of one BLAS thread), times the number of threads (target <= 3x).
 scaling   step time for batch 16 ... 512, ours and PyTorch, best of 1 and 2 threads,
           interleaved; and the peak memory of each (contender, batch) in a fresh
           worker: peak RSS of the process, and what the steps add to the RSS the
@@ -92,20 +92,24 @@ def have(module):
 
 def interleave(configs, batch, rounds, steps, warmup=3):
     """configs: {name: (worker, threads)}. Alternates `steps` steps of each, `rounds`
-    times, after `warmup` steps each. Returns {name: per-step seconds}."""
+    times, after `warmup` steps each. Returns {name: (per-step seconds, per-step CPU
+    seconds of the worker process)}."""
     for worker, threads in configs.values():
         worker.ask("steps", batch=batch, threads=threads, steps=warmup)
-    times = {name: [] for name in configs}
+    times = {name: ([], []) for name in configs}
     for _ in range(rounds):
         for name, (worker, threads) in configs.items():
-            times[name] += worker.ask("steps", batch=batch, threads=threads, steps=steps)["seconds"]
+            answer = worker.ask("steps", batch=batch, threads=threads, steps=steps)
+            times[name][0].extend(answer["seconds"])
+            times[name][1].extend(answer["cpu_seconds"])
     return times
 
 
-def summary(seconds):
-    ms = np.asarray(seconds) * 1000
+def summary(times):
+    ms, cpu = (np.asarray(t) * 1000 for t in times)
     return {"median_ms": round(float(np.median(ms)), 2), "min_ms": round(float(ms.min()), 2),
-            "p25_ms": round(float(np.percentile(ms, 25)), 2), "steps": len(ms)}
+            "p25_ms": round(float(np.percentile(ms, 25)), 2), "steps": len(ms),
+            "cpu_median_ms": round(float(np.median(cpu)), 2)}
 
 
 # ---------------------------------------------------------------- the floor
@@ -124,20 +128,22 @@ def step_flops(batch, c_in=1, size=28, c1=16, c2=32, k=3, classes=10):
             "total": 2 * conv1 + 3 * conv2 + 3 * dense}
 
 
-def sgemm_rate(threads, size=1024, repeats=8):
-    """GFLOP/s of NumPy's float32 matrix product (OpenBLAS) on size x size, best of repeats."""
+def sgemm_rate(size=1024, repeats=10):
+    """GFLOP/s of one core on NumPy's float32 matrix product (OpenBLAS, one thread),
+    size x size, best of repeats, timed in CPU time of this thread: a busy machine takes
+    the core away now and then, but does not change what a product costs while it runs."""
     from threadpoolctl import threadpool_limits
     rng = np.random.default_rng(0)
     a = rng.standard_normal((size, size)).astype(np.float32)
     b = rng.standard_normal((size, size)).astype(np.float32)
     out = np.empty_like(a)
     best = np.inf
-    with threadpool_limits(threads, user_api="blas"):
+    with threadpool_limits(1, user_api="blas"):
         np.matmul(a, b, out=out)
         for _ in range(repeats):
-            start = time.perf_counter()
+            start = time.thread_time()
             np.matmul(a, b, out=out)
-            best = min(best, time.perf_counter() - start)
+            best = min(best, time.thread_time() - start)
     return 2 * size ** 3 / best / 1e9
 
 
@@ -171,21 +177,28 @@ def bench_step(rounds=12, steps=4, batch=128):
         best = min(per, key=lambda t: per[t]["median_ms"])
         rows[name] = {"by_threads": {str(t): per[t] for t in settings}, "best_threads": best,
                       "best_median_ms": per[best]["median_ms"], "best_min_ms": per[best]["min_ms"]}
-    rates = {t: round(max(sgemm_rate(t) for _ in range(3)), 1) for t in (1, 2)}
+    rate = round(sgemm_rate(), 1)
     flops = step_flops(batch)
-    # The floor with t threads: the best rate measured with at most t threads (on a busy
-    # machine a second BLAS thread can measure slower than one; a floor cannot get worse).
-    floors = {t: flops["total"] / (max(rates[u] for u in rates if u <= t) * 1e9) * 1000
-              for t in (1, 2)}
+    # The floor on t cores: every FLOP of the step at the single-core sgemm rate, t cores
+    # working all the time (perfect scaling: no real program gets below it).
+    floors = {t: flops["total"] / (t * rate * 1e9) * 1000 for t in (1, 2)}
     ours = rows["ours"]
     out = {"batch": batch, "rounds": rounds, "steps_per_round": steps, "contenders": rows,
-           "flops": flops, "sgemm_gflops": {str(t): r for t, r in rates.items()},
+           "flops": flops, "sgemm_gflops_per_core": rate,
            "floor_ms": {str(t): round(f, 2) for t, f in floors.items()},
            "ours_over_floor": {
                t: round(ours["by_threads"][t]["median_ms"] / floors[int(t)], 2)
                for t in ours["by_threads"]},
            "readable_over_ours": round(rows["ours, readable kernels"]["best_median_ms"]
                                        / ours["best_median_ms"], 2)}
+    # CPU time per step on one thread: what each step costs a core, whatever else runs on
+    # the machine (on two threads the CPU time of PyTorch includes its threads' spin-waits).
+    out["cpu_ms_1_thread"] = {name: row["by_threads"]["1"]["cpu_median_ms"]
+                              for name, row in rows.items() if "1" in row["by_threads"]}
+    out["ours_cpu_1_thread_over_floor"] = round(out["cpu_ms_1_thread"]["ours"] / floors[1], 2)
+    if with_torch:
+        out["ours_over_pytorch_cpu_1_thread"] = round(
+            out["cpu_ms_1_thread"]["ours"] / out["cpu_ms_1_thread"]["pytorch"], 3)
     best_floor = out["ours_over_floor"][str(ours["best_threads"])]
     out["ok_floor"] = best_floor <= TARGETS["floor_ratio_max"]
     if with_torch:

@@ -15,7 +15,8 @@ images scaled to [0, 1] per mini-batch.
 The worker reads one JSON command per line on stdin and answers one JSON line on
 stdout, so that a driver can interleave several workers (A, B, A, B, ...) and every
 contender sees the same load:
-    {"op": "steps", "batch": B, "threads": T, "steps": K}  -> {"seconds": [K step times]}
+    {"op": "steps", "batch": B, "threads": T, "steps": K}
+        -> {"seconds": [K step times], "cpu_seconds": [K CPU times of the process]}
     {"op": "epoch", "batch": B, "threads": T, "seed": S}   -> {"seconds": s, "steps": n}
         one pass over the 60,000 Fashion-MNIST training images (Debian's copy), in the
         order of helpers.train.minibatches(60000, B, S) for every contender
@@ -183,12 +184,13 @@ def fashion():
 def run_steps(model, batch, threads, steps):
     x, y = batch_data(batch)
     model.set_threads(threads)
-    seconds = []
+    seconds, cpu = [], []
     for _ in range(steps):
-        start = time.perf_counter()
+        start, start_cpu = time.perf_counter(), time.process_time()
         model.step(x, y)
         seconds.append(time.perf_counter() - start)
-    return {"seconds": seconds}
+        cpu.append(time.process_time() - start_cpu)
+    return {"seconds": seconds, "cpu_seconds": cpu}
 
 
 def run_epoch(model, batch, threads, seed, limit=None):

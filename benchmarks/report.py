@@ -45,7 +45,7 @@ def step_table(speed):
     flops = step["flops"]["total"]
     floor = step["floor_ms"]
     lines.append(f"| floor: {flops / 1e6:.0f} MFLOP at the measured sgemm rate "
-                 f"({step['sgemm_gflops']['1']:.0f} / {step['sgemm_gflops']['2']:.0f} GFLOP/s) "
+                 f"({step['sgemm_gflops_per_core']:.0f} GFLOP/s per core) "
                  f"| {floor['1']:.1f} ms | {floor['2']:.1f} ms | | |")
     lines.append("")
     over = step["ours_over_floor"]
@@ -55,6 +55,15 @@ def step_table(speed):
                           f"**{step['ours_over_pytorch']:.2f}** (minimum times: "
                           f"{step['ours_over_pytorch_min']:.2f})")
     summary.append(f"readable kernels / fast path: {step['readable_over_ours']:.1f}x")
+    if "cpu_ms_1_thread" in step:
+        cpu = step["cpu_ms_1_thread"]
+        line = (f"CPU time per step on one thread (independent of the load, up to cache "
+                f"sharing): ours {cpu['ours']:.1f} ms")
+        if "pytorch" in cpu:
+            line += (f", PyTorch {cpu['pytorch']:.1f} ms (ours / PyTorch "
+                     f"{step['ours_over_pytorch_cpu_1_thread']:.2f})")
+        line += f"; ours / floor {step['ours_cpu_1_thread_over_floor']:.2f}x"
+        summary.append(line)
     lines.append("; ".join(summary) + ".")
     return lines
 
