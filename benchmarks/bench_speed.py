@@ -13,7 +13,8 @@ rounds (the minimum is kept too); the load average is recorded before and after.
 
 Sections (names for --only):
 
-step      one training step (forward, backward, Adam) at batch 128, every contender at
+step      one training step (forward, backward, Adam) at batch 128 (a fixed batch of real
+          images: Fashion-MNIST if installed, else bundled MNIST), every contender at
           1 and 2 threads (Keras on JAX: XLA single-threaded and XLA's default);
           each contender's best setting; ours / PyTorch at the best settings (target
           <= 1); ours against the arithmetic floor: the step's FLOPs (counted from the
@@ -25,7 +26,7 @@ scaling   step time for batch 16 ... 512, ours and PyTorch, best of 1 and 2 thre
           process had after its imports and model (VmHWM, /proc/self/status).
 epoch     one epoch over the 60,000 Fashion-MNIST training images (Debian's copy),
           batch 64, the same data order for both (helpers.train.minibatches), ours and
-          PyTorch at their best thread settings from `step`, alternating, two epochs
+          PyTorch at their best thread settings from `step`, alternating, three epochs
           each; peak RSS of each worker process (data, imports, training), target
           < 400 MB for ours.
 """
@@ -165,6 +166,7 @@ def bench_step(rounds=12, steps=4, batch=128):
     table = contenders(with_torch)
     workers = {name: Worker(kind, jax) for name, (kind, jax, _) in table.items()}
     try:
+        source = workers["ours"].ask("images")["images"]
         configs = {f"{name} @ {t}": (workers[name], t)
                    for name, (_, _, settings) in table.items() for t in settings}
         times = interleave(configs, batch, rounds, steps)
@@ -183,7 +185,8 @@ def bench_step(rounds=12, steps=4, batch=128):
     # working all the time (perfect scaling: no real program gets below it).
     floors = {t: flops["total"] / (t * rate * 1e9) * 1000 for t in (1, 2)}
     ours = rows["ours"]
-    out = {"batch": batch, "rounds": rounds, "steps_per_round": steps, "contenders": rows,
+    out = {"batch": batch, "images": source, "rounds": rounds, "steps_per_round": steps,
+           "contenders": rows,
            "flops": flops, "sgemm_gflops_per_core": rate,
            "floor_ms": {str(t): round(f, 2) for t, f in floors.items()},
            "ours_over_floor": {
@@ -211,7 +214,7 @@ def bench_step(rounds=12, steps=4, batch=128):
     return out
 
 
-def bench_scaling(batches=BATCHES, rounds=6, work=512):
+def bench_scaling(batches=BATCHES, rounds=10, work=512):
     with_torch = have("torch")
     kinds = {"ours": "ours", **({"pytorch": "torch"} if with_torch else {})}
     workers = {name: Worker(kind) for name, kind in kinds.items()}
@@ -236,6 +239,7 @@ def bench_scaling(batches=BATCHES, rounds=6, work=512):
         for batch in batches:
             worker = Worker(kind)
             try:
+                worker.ask("images")                       # the data set, loaded before the base
                 base = worker.ask("memory")["rss_mb"]
                 threads = rows[name][str(batch)]["best_threads"]
                 worker.ask("steps", batch=batch, threads=threads, steps=3)
@@ -246,8 +250,8 @@ def bench_scaling(batches=BATCHES, rounds=6, work=512):
                                            "step_memory_mb": round(peak - base, 1)})
     out = {"batches": list(batches), "rows": rows,
            "note_memory": "peak_rss_mb: VmHWM of a fresh worker after 3 steps (imports, model, "
-                          "data and the steps); step_memory_mb: that peak minus the RSS the "
-                          "worker had before its first step"}
+                          "the images' data set and the steps); step_memory_mb: that peak minus "
+                          "the RSS the worker had before its first step (data set loaded)"}
     if with_torch:
         out["ours_over_pytorch"] = {str(b): round(rows["ours"][str(b)]["median_ms"]
                                                   / rows["pytorch"][str(b)]["median_ms"], 3)
@@ -255,7 +259,7 @@ def bench_scaling(batches=BATCHES, rounds=6, work=512):
     return out
 
 
-def bench_epoch(batch=64, epochs=2, threads=None):
+def bench_epoch(batch=64, epochs=3, threads=None):
     with_torch = have("torch")
     threads = threads or {}
     kinds = {"ours": "ours", **({"pytorch": "torch"} if with_torch else {})}

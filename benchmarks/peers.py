@@ -15,12 +15,13 @@ images scaled to [0, 1] per mini-batch.
 The worker reads one JSON command per line on stdin and answers one JSON line on
 stdout, so that a driver can interleave several workers (A, B, A, B, ...) and every
 contender sees the same load:
-    {"op": "steps", "batch": B, "threads": T, "steps": K}
+    {"op": "steps", "batch": B, "threads": T, "steps": K}   (a fixed batch of real images)
         -> {"seconds": [K step times], "cpu_seconds": [K CPU times of the process]}
     {"op": "epoch", "batch": B, "threads": T, "seed": S}   -> {"seconds": s, "steps": n}
         one pass over the 60,000 Fashion-MNIST training images (Debian's copy), in the
         order of helpers.train.minibatches(60000, B, S) for every contender
         ("limit": L stops after L steps, e.g. to load the data and warm up)
+    {"op": "images"}       -> {"images": the data set the step batches come from}
     {"op": "memory"}       -> {"rss_mb", "peak_rss_mb"} (VmRSS, VmHWM of this process)
     {"op": "reset_peak"}   -> {} (the peak RSS starts again from the current RSS)
     {"op": "quit"}
@@ -164,12 +165,29 @@ def make(kind, jax_threads=0):
 _DATA = {}
 
 
+def images():
+    """(x uint8 (N, 28, 28), y int64 (N,), name): Fashion-MNIST's training images
+    (Debian's copy) when installed, else the bundled MNIST training split. Real images,
+    not noise: some kernels (PyTorch's max pool, for one) branch on the data."""
+    if "images" not in _DATA:
+        from helpers import data
+        try:
+            (x, y), _ = data.load_fashion_mnist("debian")
+            name = "Fashion-MNIST (Debian)"
+        except data.DataUnavailableError:
+            (x, y), _ = data.load_mnist("bundled")
+            name = "MNIST (bundled)"
+        _DATA["images"] = (x, y.astype("int64"), name)
+    return _DATA["images"]
+
+
 def batch_data(batch):
+    """A fixed batch of `batch` real images and labels (a seeded sample)."""
     import numpy as np
     if batch not in _DATA:
-        rng = np.random.default_rng(batch)
-        _DATA[batch] = (rng.integers(0, 256, (batch, 28, 28), dtype=np.uint8),
-                        rng.integers(0, 10, batch))
+        x, y, _ = images()
+        rows = np.random.default_rng(batch).choice(len(x), batch, replace=False)
+        _DATA[batch] = (x[rows], y[rows])
     return _DATA[batch]
 
 
@@ -228,6 +246,8 @@ def main(argv=None):
             answer = run_epoch(model, **command)
         elif op == "memory":
             answer = memory()
+        elif op == "images":
+            answer = {"images": images()[2]}
         elif op == "reset_peak":
             reset_peak()
             answer = {}
