@@ -240,6 +240,7 @@ def bench_scaling(batches=BATCHES, rounds=10, work=512):
             worker = Worker(kind)
             try:
                 worker.ask("images")                       # the data set, loaded before the base
+                worker.ask("reset_peak")                   # forget the peak of loading it
                 base = worker.ask("memory")["rss_mb"]
                 threads = rows[name][str(batch)]["best_threads"]
                 worker.ask("steps", batch=batch, threads=threads, steps=3)
@@ -250,8 +251,9 @@ def bench_scaling(batches=BATCHES, rounds=10, work=512):
                                            "step_memory_mb": round(peak - base, 1)})
     out = {"batches": list(batches), "rows": rows,
            "note_memory": "peak_rss_mb: VmHWM of a fresh worker after 3 steps (imports, model, "
-                          "the images' data set and the steps); step_memory_mb: that peak minus "
-                          "the RSS the worker had before its first step (data set loaded)"}
+                          "the images' data set and the steps); step_memory_mb: the peak RSS during "
+                          "the steps minus the RSS the worker had before its first step (peak "
+                          "reset after the data set was loaded)"}
     if with_torch:
         out["ours_over_pytorch"] = {str(b): round(rows["ours"][str(b)]["median_ms"]
                                                   / rows["pytorch"][str(b)]["median_ms"], 3)
