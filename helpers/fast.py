@@ -169,12 +169,14 @@ def _as_rows(a):
 
 
 def _stack_copies(src, grid, stack):
-    """The (destination, source) view pairs that fill a row stack:
+    """The (destination, source) view pair that fills a row stack in one copy:
     stack[t, p, :] = src[t + p * pitch, :] for t < stack_rows (KH shifted copies of the
-    flat image (rows, C) side by side), each copy moving whole rows of C numbers."""
+    flat image (rows, C) side by side), moving whole rows of C numbers at a time."""
     rows_out, rows_src = _as_rows(stack), _as_rows(src)
-    return [(rows_out[:, p], rows_src[p * grid.pitch:p * grid.pitch + grid.stack_rows])
-            for p in range(grid.kh)]
+    step = rows_src.strides[0]
+    shifted = np.lib.stride_tricks.as_strided(rows_src, shape=(grid.stack_rows, grid.kh),
+                                              strides=(step, grid.pitch * step), writeable=False)
+    return [(rows_out, shifted)]
 
 
 def _copy_all(pairs):
@@ -183,46 +185,43 @@ def _copy_all(pairs):
 
 
 def _patches(stack, grid):
-    """For each lane r, the (m, KW*KH*C) matrix of the patches of output positions
-    r, r + lanes, r + 2*lanes, ... (views of the row stack, no copy).
+    """All lanes' patch matrices as one strided view, (split, lanes / split, m, KW*KH*C):
+    [r % split, r // split] is lane r, the (m, KW*KH*C) matrix of the patches of output
+    positions r, r + lanes, r + 2*lanes, ... (no copy).
 
     Row t of lane r is stack[t*lanes + r : t*lanes + r + KW] flattened, i.e. the patch
     of position t*lanes + r in (q, p, c) order. Rows lie ``lanes`` stack rows apart, at
-    least a patch's length: an ordinary strided matrix that BLAS multiplies directly.
+    least a patch's length: each lane is an ordinary strided matrix for BLAS, and one
+    ``np.matmul`` call multiplies them all (one call: the GIL is released once).
     """
     per_row = stack.shape[1] * stack.shape[2]
     flat = stack.reshape(-1)
     item = flat.itemsize
-    return [np.lib.stride_tricks.as_strided(
-        flat[r * per_row:], shape=(grid.m, grid.kw * per_row),
-        strides=(grid.lanes * per_row * item, item), writeable=False)
-        for r in range(grid.lanes)]
+    return np.lib.stride_tricks.as_strided(
+        flat, shape=(grid.split, grid.lanes // grid.split, grid.m, grid.kw * per_row),
+        strides=(per_row * item, grid.split * per_row * item, grid.lanes * per_row * item, item),
+        writeable=False)
 
 
 def _lanes(out, grid):
-    """For each lane r, the (m, F) rows of an output buffer (split, span / split, F) that
-    hold output positions r, r + lanes, r + 2*lanes, ... (views)."""
+    """The rows of an output buffer (split, span / split, F) for every lane, as one view
+    (split, lanes / split, m, F) matching :func:`_patches`."""
     f = out.shape[-1]
     per = grid.lanes // grid.split
-    return [out[r % grid.split].reshape(grid.m, per, f)[:, r // grid.split, :]
-            for r in range(grid.lanes)]
+    return out[:, :grid.span // grid.split].reshape(grid.split, grid.m, per, f).transpose(0, 2, 1, 3)
 
 
 def _conv_flat(patches, wmat, out_lanes):
-    """out[t] = patch(t) @ wmat for every position t: one matrix product per lane,
-    straight into that lane's rows of the output."""
-    for a, out in zip(patches, out_lanes):
-        np.matmul(a, wmat, out=out)
+    """out[t] = patch(t) @ wmat for every position t: one matrix product per lane, all in
+    one call, straight into each lane's rows of the output."""
+    np.matmul(patches, wmat, out=out_lanes)
 
 
 def _conv_flat_wgrad(patches, dz_lanes):
-    """dwmat = sum_t patch(t)^T dz[t] (KW*KH*C, F), lane by lane; dz is zero at every
-    position that is not a real output."""
-    total = None
-    for a, dz in zip(patches, dz_lanes):
-        part = a.T @ dz
-        total = part if total is None else np.add(total, part, out=total)
-    return total
+    """dwmat = sum_t patch(t)^T dz[t] (KW*KH*C, F), one product per lane, then the sum
+    over the lanes; dz is zero at every position that is not a real output."""
+    parts = np.matmul(patches.transpose(0, 1, 3, 2), dz_lanes)
+    return parts.reshape(-1, *parts.shape[2:]).sum(axis=0)
 
 
 def _weight_matrix(w):
