@@ -169,10 +169,15 @@ def _as_rows(a):
 
 
 def _stack_copies(src, grid, stack):
-    """The (destination, source) view pair that fills a row stack in one copy:
+    """The (destination, source) view pairs that fill a row stack:
     stack[t, p, :] = src[t + p * pitch, :] for t < stack_rows (KH shifted copies of the
-    flat image (rows, C) side by side), moving whole rows of C numbers at a time."""
+    flat image (rows, C) side by side), moving whole rows of C numbers at a time. Rows of
+    64 bytes or more go in one copy of all KH shifts (one GIL hand-off); shorter rows (a
+    one-channel image) in one copy per shift, whose inner loop is long."""
     rows_out, rows_src = _as_rows(stack), _as_rows(src)
+    if src.shape[-1] * src.itemsize < 64:
+        return [(rows_out[:, p], rows_src[p * grid.pitch:p * grid.pitch + grid.stack_rows])
+                for p in range(grid.kh)]
     step = rows_src.strides[0]
     shifted = np.lib.stride_tricks.as_strided(rows_src, shape=(grid.stack_rows, grid.kh),
                                               strides=(step, grid.pitch * step), writeable=False)
