@@ -7,6 +7,7 @@ BIN    := $(VENV)/bin
 # (or an older patch release) is rebuilt instead of being silently reused.
 PY_VERSION := $(shell $(PYTHON) -c 'import platform; print(platform.python_version())' 2>/dev/null)
 STAMP  := $(VENV)/.installed-python-$(or $(PY_VERSION),unknown)
+BENCH_STAMP := $(VENV)/.bench-stamp
 
 export KERAS_BACKEND := jax
 export MPLBACKEND    ?= Agg
@@ -98,8 +99,15 @@ present: install
 	@echo "Presenter mode: open http://127.0.0.1:$${PRESENT_PORT:-8866}/voila/render/index.ipynb  (Ctrl+C stops it)"
 	env -u MPLBACKEND $(BIN)/voila present/ --no-browser --Voila.ip=127.0.0.1 --port=$${PRESENT_PORT:-8866} --Voila.port_retries=0
 
-bench: install
+# The benchmark's extra (PyTorch CPU build, for the comparison): pinned, and only here.
+$(BENCH_STAMP): requirements-bench.lock $(STAMP)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-bench.lock
+	@touch $(BENCH_STAMP)
+
+# Every number of the README's speed section, in one run (about 7 minutes on 2 idle cores).
+bench: install $(BENCH_STAMP)
 	$(BIN)/python benchmarks/run_all.py
+	$(BIN)/python benchmarks/report.py --write
 
 # The course site: every notebook as a static HTML page from its stored outputs (figures and
 # explorers' pictures), an index in course order, previous/next links; offline, with MathJax

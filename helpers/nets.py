@@ -10,7 +10,9 @@ parameters is the optimizer's job (``helpers.train``).
     grads = article_backward(dz, cache)             # dict, same keys as params
 
 A :class:`Network` bundles a forward and a backward, so the training loop can
-take either network: ``ARTICLE_NET`` and ``IMPROVED_CNN``.
+take either network: ``ARTICLE_NET`` and ``IMPROVED_CNN``. ``IMPROVED_CNN`` also
+carries a fast path (``helpers.fast``: the same function computed with other
+memory layouts and both cores), which ``helpers.train`` uses by default.
 
 (a) The article's network (notebook 06; ten outputs in notebook 07)::
 
@@ -39,11 +41,12 @@ from typing import Callable, NamedTuple
 import numpy as np
 
 from . import conv as _conv
+from . import fast as _fast
 from . import layers as _layers
 from ._validate import as_array, positive_int
 
 __all__ = [
-    "Network", "ARTICLE_NET", "IMPROVED_CNN",
+    "Network", "FastPath", "ARTICLE_NET", "IMPROVED_CNN",
     "prepare_images",
     "ACTIVATIONS", "init_article_net", "article_forward", "article_backward", "article_feature_maps",
     "init_improved_cnn", "cnn_forward", "cnn_backward", "cnn_feature_maps",
@@ -51,16 +54,32 @@ __all__ = [
 ]
 
 
+class FastPath(NamedTuple):
+    """A faster computation of a network's forward and backward (``helpers.fast``).
+
+    supported(params, x) -> bool: whether it handles these parameters and images
+    logits(params, x) -> logits (N, M)
+    loss_and_grads(params, x, y, loss_grad) -> (loss, logits (N, M), grads), where
+        loss_grad(z, y) -> (mean loss over the rows of z, dE/dz)
+    """
+
+    supported: Callable
+    logits: Callable
+    loss_and_grads: Callable
+
+
 class Network(NamedTuple):
     """A forward and a backward that belong together.
 
     forward(params, x) -> (logits (N, M), cache)
     backward(dlogits (N, M), cache) -> grads (dict, the keys and shapes of params)
+    fast: a :class:`FastPath` computing the same numbers (up to float rounding), or None
     """
 
     name: str
     forward: Callable
     backward: Callable
+    fast: FastPath = None
 
 
 # ---------------------------------------------------------------- inputs
@@ -291,4 +310,5 @@ def cnn_feature_maps(params, x):
 
 
 ARTICLE_NET = Network("article", article_forward, article_backward)
-IMPROVED_CNN = Network("improved_cnn", cnn_forward, cnn_backward)
+IMPROVED_CNN = Network("improved_cnn", cnn_forward, cnn_backward,
+                       FastPath(_fast.cnn_supported, _fast.cnn_logits, _fast.cnn_loss_and_grads))

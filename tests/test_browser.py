@@ -63,38 +63,8 @@ UPDATE_SCREENSHOTS = os.environ.get("CNN_UPDATE_SCREENSHOTS") == "1"
 # Fixtures: one browser, one JupyterLab and one Voila for the whole session
 # ------------------------------------------------------------------------------------
 
-def _missing(what):
-    message = f"{what}. {bs.INSTALL_HINT}"
-    if os.environ.get("CI"):
-        pytest.fail(f"CI is set, so the browser tests must run: {message}", pytrace=False)
-    pytest.skip(message)
-
-
-@pytest.fixture(scope="session")
-def chromium_path():
-    path = bs.find_chromium()
-    if path is None:
-        _missing("No Chromium found (looked for CHROMIUM_PATH, "
-                 + ", ".join(bs.CHROMIUM_CANDIDATES) + " and `chromium` on PATH)")
-    return path
-
-
-@pytest.fixture(scope="session")
-def browser(chromium_path):
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        _missing("The Python package playwright is not installed (run `make install`)")
-    playwright = sync_playwright().start()
-    try:
-        chromium = playwright.chromium.launch(executable_path=chromium_path, headless=True,
-                                              args=bs.CHROMIUM_ARGS)
-    except Exception as err:      # a broken or incompatible binary: same rule as a missing one
-        playwright.stop()
-        _missing(f"Chromium at {chromium_path} did not start ({str(err).splitlines()[0]})")
-    yield chromium
-    chromium.close()
-    playwright.stop()
+# chromium_path and browser (one Playwright per worker) are in tests/conftest.py, shared with
+# test_site.py: two sync Playwright instances in one process fail.
 
 
 @pytest.fixture(scope="session")

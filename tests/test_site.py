@@ -28,7 +28,6 @@ import nbformat
 import pytest
 
 import browser_support as bs
-from test_browser import browser, chromium_path  # noqa: F401  (the session's Chromium)
 
 ROOT = bs.ROOT
 FOLDER = Path(os.environ.get("CNN_STORED_NOTEBOOKS") or ROOT / "notebooks")
@@ -96,7 +95,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 
 @pytest.fixture
-def site_page(browser, server):  # noqa: F811
+def site_page(browser, server):
     """A page whose every request to another host is refused and recorded."""
     context = browser.new_context(viewport={"width": 1280, "height": 900})
     context.set_default_timeout(30_000)
