@@ -7,6 +7,10 @@ analytic gradient that is right agrees to about 1e-8 or better in relative
 error, and one that is wrong is off by far more.
 """
 
+import inspect
+import numbers
+import warnings
+
 import numpy as np
 
 __all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error"]
@@ -22,25 +26,68 @@ def _float64_array(name, x):
     return x
 
 
-def numerical_gradient(f, x, h=1e-5):
-    """Gradient of a scalar function f at x, one coordinate at a time.
+def _call_with_x(f):
+    """``f`` as a function of the perturbed array: ``f(x)`` is the documented form.
 
-    f: callable taking no arguments, that reads x (perturbed here in place and
-       restored) and returns a number.
-    x: float64 ndarray of any shape -> grad, same shape as x.
+    A function that takes no arguments (the form of earlier releases, which had to
+    read the very array passed as x) still works for one release, with a
+    DeprecationWarning.
+    """
+    if not callable(f):
+        raise TypeError(f"f must be a function called as f(x), got {type(f).__name__}")
+    try:
+        signature = inspect.signature(f)
+    except (TypeError, ValueError):      # some builtins have no signature: assume f(x)
+        return f
+    try:
+        signature.bind(None)
+        return f
+    except TypeError:
+        pass
+    try:
+        signature.bind()
+    except TypeError:
+        raise TypeError(f"f must accept one argument, the perturbed array: f(x); "
+                        f"got a function with signature {signature}") from None
+    warnings.warn(
+        "numerical_gradient: f takes the perturbed array as its argument, f(x) (as in "
+        "cs231n's eval_numerical_gradient); a function without arguments is deprecated "
+        "and will stop working in the next release. Write `lambda x: loss(x)`.",
+        DeprecationWarning, stacklevel=3)
+    return lambda _x: f()
+
+
+def _step(h):
+    if isinstance(h, bool) or not isinstance(h, numbers.Real) or not np.isfinite(h) or h <= 0:
+        raise ValueError(f"h must be a positive finite step such as 1e-5, got {h!r}")
+    return float(h)
+
+
+def numerical_gradient(f, x, h=1e-5):
+    """Gradient of a scalar function f at x, one coordinate at a time (cs231n's form).
+
+    f: called as ``f(x)`` with x perturbed in one coordinate; returns a number.
+    x: float64 ndarray of any shape, perturbed in place and restored -> grad, same shape.
+    h: the step of the central difference, (f(x + h e_i) - f(x - h e_i)) / (2h).
 
     The scalar case of :func:`numerical_gradient_array`, with dout = 1.
     """
-    return numerical_gradient_array(lambda: float(f()), x, 1.0, h)
+    g = _call_with_x(f)
+    return _numerical_gradient_array(lambda xp: float(g(xp)), x, 1.0, _step(h))
 
 
 def numerical_gradient_array(f, x, dout, h=1e-5):
     """Gradient of sum(f(x) * dout) at x, for an array-valued f.
 
     This is what a layer's backward computes: given the upstream gradient dout,
-    the gradient reaching x. f: callable taking no arguments and reading x.
+    the gradient reaching x.
+    f: called as ``f(x)`` with x perturbed in one coordinate; returns an array.
     x: float64 ndarray (perturbed in place and restored); dout: shape of f's output.
     """
+    return _numerical_gradient_array(_call_with_x(f), x, dout, _step(h))
+
+
+def _numerical_gradient_array(f, x, dout, h):
     x = _float64_array("x", x)
     dout = np.asarray(dout, dtype=np.float64)
     grad = np.zeros_like(x)
@@ -50,9 +97,9 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
         old = x[i]
         try:                      # restore x even if f raises
             x[i] = old + h
-            plus = np.array(f(), dtype=np.float64, copy=True)
+            plus = np.array(f(x), dtype=np.float64, copy=True)
             x[i] = old - h
-            minus = np.array(f(), dtype=np.float64, copy=True)
+            minus = np.array(f(x), dtype=np.float64, copy=True)
         finally:
             x[i] = old
         if plus.shape != dout.shape:
@@ -72,6 +119,10 @@ def rel_error(a, b):
     of 1e-10 where the exact gradient is 0 gives 1e-10 / 1e-8 = 0.01. Check
     gradients on data that keep the entries away from zero (tests/test_conv.py).
     """
+    for name, value in (("a", a), ("b", b)):
+        kind = np.asarray(value).dtype.kind
+        if kind not in "biuf":
+            raise TypeError(f"{name} must be a real numeric array, got dtype {np.asarray(value).dtype}")
     a = np.asarray(a, dtype=np.float64)
     b = np.asarray(b, dtype=np.float64)
     if a.shape != b.shape:

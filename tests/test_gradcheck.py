@@ -180,3 +180,42 @@ def test_rel_error_accepts_scalars_and_lists_and_checks_shapes():
     assert rel_error(np.array([]), np.array([])) == 0.0
     with pytest.raises(ValueError, match=r"a and b must have the same shape, got \(2,\) and \(3,\)"):
         rel_error(np.ones(2), np.ones(3))
+
+
+# ---- f(x): the perturbed array is passed in (cs231n's convention) ---------------------------
+
+def test_f_receives_the_perturbed_array_so_a_copy_of_x_works():
+    x0 = np.array([[1.0, -2.0], [0.5, 3.0]])
+    grad = numerical_gradient(lambda x: float(np.sum(x ** 3)), x0.copy())
+    np.testing.assert_allclose(grad, 3 * x0 ** 2, rtol=1e-7)
+
+
+def test_array_form_receives_the_perturbed_array():
+    x0 = np.array([0.3, -1.2, 2.0])
+    dout = np.array([1.0, 2.0, -1.0])
+    grad = numerical_gradient_array(lambda x: np.sin(x), x0.copy(), dout)
+    np.testing.assert_allclose(grad, np.cos(x0) * dout, rtol=1e-7)
+
+
+def test_a_function_without_arguments_still_works_with_a_deprecation_warning():
+    x = np.array([1.0, 2.0])
+    with pytest.warns(DeprecationWarning, match=r"f\(x\)"):
+        grad = numerical_gradient(lambda: float(np.sum(x ** 2)), x)
+    np.testing.assert_allclose(grad, 2 * x, rtol=1e-7)
+
+
+@pytest.mark.parametrize("f", [42, lambda a, b: 0.0])
+def test_f_that_cannot_be_called_as_f_of_x_is_refused(f):
+    with pytest.raises(TypeError, match="f"):
+        numerical_gradient(f, np.ones(2))
+
+
+@pytest.mark.parametrize("h", [0, -1e-5, float("nan"), float("inf"), "1e-5", True])
+def test_step_h_must_be_positive_and_finite(h):
+    with pytest.raises(ValueError, match="h must be a positive finite step"):
+        numerical_gradient(lambda x: float(x.sum()), np.ones(2), h=h)
+
+
+def test_rel_error_refuses_complex_arrays():
+    with pytest.raises(TypeError, match="a must be a real numeric array"):
+        rel_error(np.array([1 + 1j]), np.array([1 - 1j]))
