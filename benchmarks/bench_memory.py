@@ -154,11 +154,25 @@ def measure(base, token, server, runtime_dir, notebook_rel, nb):
             "seconds": round(seconds, 1)}
 
 
+def markdown_table(report):
+    """The README's table: one row per notebook, kernel peak and kernel + server."""
+    rows = ["| notebook | kernel peak | with the server |", "|---|---|---|"]
+    for stem, row in report["notebooks"].items():
+        name = stem[:2] + " " + stem[3:].replace("_", " ")
+        rows.append(f"| {name} | {row['kernel_peak_mb']:.0f} MB | {row['needs_mb']:.0f} MB |")
+    return "\n".join(rows)
+
+
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="notebook numbers, e.g. 06 08")
     parser.add_argument("--check", action="store_true", help=f"exit 1 above {LIMIT_MB} MB")
+    parser.add_argument("--table", action="store_true",
+                        help="print the README's table from results/memory.json (measures nothing)")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table(json.loads((HERE / "results" / "memory.json").read_text())))
+        return 0
     if not Path("/proc/self/status").exists():
         sys.exit("needs Linux (/proc VmHWM) for exact peaks")
     notebooks = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
