@@ -42,6 +42,9 @@ def test_plot_maps_draws_one_axis_per_map_with_titles():
     assert [ax.get_title() for ax in fig.axes[:3]] == ["x", "signed", "map"]
     lo, hi = fig.axes[1].images[0].get_clim()
     assert lo == -hi                                     # signed maps are centred on 0
+    fig = plot_maps([[a, a], [a - 0.5, a]], cmaps=[["image", "image"], ["signed", "map"]])
+    assert fig.axes[2].images[0].get_clim()[0] == -fig.axes[2].images[0].get_clim()[1]
+    assert fig.axes[0].images[0].get_clim() == (0, 1)
 
 
 def test_fgsm_explorer_reacts_to_eps_and_image():
@@ -74,4 +77,7 @@ def test_attribution_explorer_reacts_to_the_square_and_image():
     assert picture.value != before
     image_slider.value = 1
     assert "true digit <b>1</b>" in summary.value
-    assert box.static.summary().endswith("(image: 1; square: 10)")
+    assert box.static.summary().endswith("(image: 1; square: 10; fill: background 0)")
+    before = picture.value
+    find_widget(box, widgets.ToggleButtons).value = 0.5
+    assert picture.value != before

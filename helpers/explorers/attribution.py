@@ -6,8 +6,8 @@ Explorers (each returns one ipywidgets container):
         pick a digit and a step size eps: the image, the perturbation eps sign(dE/dx),
         the perturbed image, and the ten probabilities before and after
     attribution_explorer(params, images, labels)
-        pick a digit and the occluding square's size: the image, its saliency map and its
-        occlusion map, with their correlation
+        pick a digit, the occluding square's size and its fill: the image, its saliency map
+        and its occlusion map, with their correlation
 
 Figures (matplotlib Figures, drawn on the Agg canvas):
 
@@ -32,7 +32,7 @@ from .. import attribution as _attr
 from .. import nets as _nets
 from ..layers import softmax
 from ._static import explorer
-from ._style import CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO, slider, verdict
+from ._style import CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO, TOGGLE_STYLE, slider, verdict
 
 __all__ = ["CMAP_MAP", "plot_maps", "fgsm_explorer", "attribution_explorer"]
 
@@ -59,9 +59,9 @@ def _html(text):
 def plot_maps(rows, titles=None, cmaps=None, size=2.0):
     """A grid of 2-D arrays: rows[r][c] (H, W) each, drawn without axes.
 
-    cmaps: one colour map per column: "image" (digits, dark ink on white, 0..1),
-    "signed" (blue < 0 < red, symmetric about 0) or "map" (non-negative, dark = large);
-    default "image" for the first column and "map" for the others.
+    cmaps: one colour map per column, or per map (nested like rows): "image" (digits, dark
+    ink on white, 0..1), "signed" (blue < 0 < red, symmetric about 0) or "map"
+    (non-negative, dark = large); default "image" for the first column, "map" for the others.
     titles: the same layout as rows (or None). Returns a Figure.
     """
     n_rows, n_cols = len(rows), len(rows[0])
@@ -72,9 +72,10 @@ def plot_maps(rows, titles=None, cmaps=None, size=2.0):
         for r in range(n_rows):
             for c in range(n_cols):
                 ax, a = axes[r, c], np.asarray(rows[r][c])
-                if cmaps[c] == "image":
+                cmap = cmaps[c] if isinstance(cmaps[0], str) else cmaps[r][c]
+                if cmap == "image":
                     ax.imshow(a, cmap=CMAP_IMAGE, vmin=0, vmax=1)
-                elif cmaps[c] == "signed":
+                elif cmap == "signed":
                     limit = float(np.abs(a).max()) or 1.0
                     ax.imshow(a, cmap=CMAP_SIGNED, vmin=-limit, vmax=limit)
                 else:
@@ -145,11 +146,12 @@ def fgsm_explorer(params, images, labels, eps=0.1, max_eps=0.3):
 
 @explorer("a digit, its saliency map |dz/dx| and its occlusion map, side by side, with "
           "their correlation")
-def attribution_explorer(params, images, labels, size=6, stride=2):
+def attribution_explorer(params, images, labels, size=6, stride=2, fill=0.0):
     """Pick a digit (``image``) and the occluding square's side (``square``): the digit, the
     saliency map of its predicted class, the occlusion map (drop of that class's score when a
-    grey square hides each place), and the correlation of the occlusion map with the
-    saliency summed over the same squares.
+    square hides each place), and the correlation of the occlusion map with the
+    saliency summed over the same squares. The ``fill`` toggle: the square is filled with
+    the background (0, MNIST's paper) or with grey (0.5, which adds ink on the paper).
 
     params: a trained improved CNN; images (N, 1, 28, 28) in [0, 1] (or uint8); labels (N,).
     Returns a VBox.
@@ -158,15 +160,17 @@ def attribution_explorer(params, images, labels, size=6, stride=2):
     labels = np.asarray(labels).reshape(-1)
     image = _image_slider(len(x))
     square = slider(min=2, max=12, step=2, value=size, description="square")
+    filling = widgets.ToggleButtons(options=[("background 0", 0.0), ("grey 0.5", 0.5)], value=fill,
+                                    description="fill", style=TOGGLE_STYLE)
     summary = widgets.HTML()
     picture = widgets.Image(format="png")
 
     def redraw(_=None):
-        n, s = image.value, square.value
+        n, s, f = image.value, square.value, filling.value
         xn = x[n:n + 1]
         pred = int(_nets.cnn_forward(params, xn)[0].argmax())
         sal = _attr.saliency(params, xn, pred)
-        occ = _attr.occlusion_map(params, xn, pred, size=s, stride=stride)
+        occ = _attr.occlusion_map(params, xn, pred, size=s, stride=stride, fill=f)
         r = _attr.correlation(occ, _attr.window_sums(sal, s, stride))
         picture.value = _png(plot_maps(
             [[xn[0, 0], sal[0], occ[0]]],
@@ -180,6 +184,8 @@ def attribution_explorer(params, images, labels, size=6, stride=2):
 
     image.observe(redraw, names="value")
     square.observe(redraw, names="value")
+    filling.observe(redraw, names="value")
     redraw()
     title = widgets.HTML("<h3>What the network looks at: gradient and occlusion</h3>")
-    return widgets.VBox([title, widgets.HBox([image, square]), summary, picture])
+    return widgets.VBox([title, widgets.HBox([image, square]), filling, summary,
+                         picture])
