@@ -64,6 +64,16 @@ PREPARE = {
         "grid = variants.variant_grid(x_train[:200], y_train[:200], steps=25, lr=0.1, seed=0,\n"
         "                             x_val=x_test[:500], y_val=y_test[:500])"
     ),
+    "11_what_the_network_sees": (
+        "from helpers import nets, train\n"
+        "from helpers.data import load_mnist\n"
+        "\n"
+        "# notebook 11's improved CNN: two epochs on the bundled digits\n"
+        "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
+        "params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(seed=0), x_train, y_train,\n"
+        "                      optimizer=train.adam(2e-3), batch_size=64, epochs=2, seed=0, progress=False)\n"
+        "x_held = nets.prepare_images(x_test)"
+    ),
     "12_fashion_mnist": (
         "import numpy as np\n"
         "from helpers import nets, train\n"
@@ -262,6 +272,24 @@ PAGES = {
             "from helpers.explorers.classification import lab_explorer\n"
             "\n"
             "lab_explorer(grid)",
+        ),
+    ],
+    "11_what_the_network_sees": [
+        Explorer(
+            "Saliency against occlusion",
+            "Pick a digit, a square and its fill: red squares lower the answer's score when hidden. "
+            "Try a grey fill, then the background again.",
+            "from helpers.explorers.attribution import attribution_explorer\n"
+            "\n"
+            "attribution_explorer(params, x_held[:50], y_test[:50])",
+        ),
+        Explorer(
+            "Fooling the network",
+            "Move eps: every pixel changes by at most eps, in the direction that raises the loss. "
+            "When does the answer flip?",
+            "from helpers.explorers.attribution import fgsm_explorer\n"
+            "\n"
+            "fgsm_explorer(params, x_held[:50], y_test[:50])",
         ),
     ],
     "12_fashion_mnist": [
