@@ -1,6 +1,6 @@
 """The course's two networks in Keras (JAX backend), with helpers' weights copied in.
 
-Notebook 11 uses this module to show that a framework computes the same numbers as
+Notebook 13 uses this module to show that a framework computes the same numbers as
 our NumPy kernels, once the weights are laid out the framework's way:
 
     model = article_model(params)                   # or cnn_model(params)

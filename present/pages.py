@@ -64,12 +64,22 @@ PREPARE = {
         "grid = variants.variant_grid(x_train[:200], y_train[:200], steps=25, lr=0.1, seed=0,\n"
         "                             x_val=x_test[:500], y_val=y_test[:500])"
     ),
-    "11_fashion_mnist": (
+    "11_what_the_network_sees": (
+        "from helpers import nets, train\n"
+        "from helpers.data import load_mnist\n"
+        "\n"
+        "# notebook 11's improved CNN: two epochs on the bundled digits\n"
+        "(x_train, y_train), (x_test, y_test) = load_mnist(source=\"bundled\")\n"
+        "params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(seed=0), x_train, y_train,\n"
+        "                      optimizer=train.adam(2e-3), batch_size=64, epochs=2, seed=0, progress=False)\n"
+        "x_held = nets.prepare_images(x_test)"
+    ),
+    "12_fashion_mnist": (
         "import numpy as np\n"
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
-        "# notebook 11's improved CNN: one epoch on 10,000 clothes\n"
+        "# notebook 12's improved CNN: one epoch on 10,000 clothes\n"
         "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
         "subset = np.random.default_rng(0).permutation(len(x_train))[:10_000]\n"
         "cnn_params, _ = train.fit(nets.IMPROVED_CNN, nets.init_improved_cnn(10, seed=0),\n"
@@ -77,11 +87,11 @@ PREPARE = {
         "                          batch_size=32, epochs=1, seed=0, progress=False)\n"
         "cnn_pred = train.predict(nets.IMPROVED_CNN, cnn_params, x_test)"
     ),
-    "12_the_same_network_in_keras": (
+    "13_the_same_network_in_keras": (
         "from helpers import nets, train\n"
         "from helpers.data import FASHION_MNIST_CLASSES as CLASSES, load_fashion_mnist\n"
         "\n"
-        "# notebook 12's trained article network: 100 steps of 64 clothes\n"
+        "# notebook 13's trained article network: 100 steps of 64 clothes\n"
         "(x_train, y_train), (x_test, y_test) = load_fashion_mnist()\n"
         "params = nets.init_article_net(10, init=\"scaled\", bias=True, seed=0)\n"
         "trained, _ = train.fit(nets.ARTICLE_NET, params, x_train[:6400], y_train[:6400],\n"
@@ -264,7 +274,25 @@ PAGES = {
             "lab_explorer(grid)",
         ),
     ],
-    "11_fashion_mnist": [
+    "11_what_the_network_sees": [
+        Explorer(
+            "Saliency against occlusion",
+            "Pick a digit, a square and its fill: red squares lower the answer's score when hidden. "
+            "Try a grey fill, then the background again.",
+            "from helpers.explorers.attribution import attribution_explorer\n"
+            "\n"
+            "attribution_explorer(params, x_held[:50], y_test[:50])",
+        ),
+        Explorer(
+            "Fooling the network",
+            "Move eps: every pixel changes by at most eps, in the direction that raises the loss. "
+            "When does the answer flip?",
+            "from helpers.explorers.attribution import fgsm_explorer\n"
+            "\n"
+            "fgsm_explorer(params, x_held[:50], y_test[:50])",
+        ),
+    ],
+    "12_fashion_mnist": [
         Explorer(
             "Browse the ten classes of clothes",
             "Pick a class and page through its images.",
@@ -280,7 +308,7 @@ PAGES = {
             "confusion_explorer(x_test, y_test, cnn_pred, CLASSES)",
         ),
     ],
-    "12_the_same_network_in_keras": [
+    "13_the_same_network_in_keras": [
         Explorer(
             "Copying our weights into Keras",
             "Toggle how the kernel and the dense rows are copied: only the transposed kernel with "

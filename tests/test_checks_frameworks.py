@@ -1,4 +1,4 @@
-"""The exercise checks of notebooks 11-12 accept right answers and reject the usual wrong ones."""
+"""The exercise checks of notebooks 12-13 accept right answers and reject the usual wrong ones."""
 
 import numpy as np
 import pytest

@@ -17,6 +17,7 @@ import pytest
 from scipy.signal import convolve2d, correlate2d
 
 import helpers.checks as checks
+import test_checks_attribution as ta
 import test_checks_backprop as tb
 import test_checks_classification as tcl
 import test_checks_conv_layer as tcv
@@ -103,6 +104,11 @@ CASES = {
     "check_accuracy_per_class": Case(lambda C: np.diag(C) / C.sum(axis=1),
                                      lambda C: np.diag(C) / C.sum(axis=0)),
     "check_mean_learning_rate": Case(200 * 0.1, 0.1 / 200),
+    # what the network sees
+    "check_fgsm_step": Case(ta.fgsm_right, lambda x, g, eps: x + eps * np.sign(g)),
+    "check_receptive_field_size": Case(ta.field_right, lambda layers: 1 + sum(k - 1 for k, _ in layers)),
+    "check_sign_step_change": Case(lambda w, eps: eps * np.abs(w).sum(),
+                                   lambda w, eps: eps * np.linalg.norm(w)),
     # Fashion-MNIST, Keras
     "check_hardest_pair": Case(tf.hardest_right, tf.largest_single_cell),
     "check_merged_accuracy": Case(tf.merged_right, lambda cm, g: np.trace(cm) / cm.sum()),

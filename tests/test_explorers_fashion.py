@@ -1,4 +1,4 @@
-"""Notebook 11's numbers agree with loops; its explorers build headless and react to controls."""
+"""Notebook 12's numbers agree with loops; its explorers build headless and react to controls."""
 
 import os
 

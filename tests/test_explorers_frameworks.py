@@ -1,4 +1,4 @@
-"""Notebook 11's weight-copy explorer: its NumPy emulation of Keras, and its controls."""
+"""Notebook 13's weight-copy explorer: its NumPy emulation of Keras, and its controls."""
 
 import os
 

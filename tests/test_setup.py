@@ -98,7 +98,8 @@ def test_ci_runs_the_readme_test_command():
 
 
 def test_importing_kernels_pulls_in_numpy_only():
-    code = ("import sys, helpers.conv, helpers.layers, helpers.losses, helpers.gradcheck, helpers.data; "
+    code = ("import sys, helpers.conv, helpers.layers, helpers.losses, helpers.gradcheck, helpers.data, "
+            "helpers.attribution; "
             "bad = [m for m in ('matplotlib', 'ipywidgets', 'jax', 'keras', 'scipy') if m in sys.modules]; "
             "print(bad); sys.exit(1 if bad else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT)

@@ -1,4 +1,4 @@
-"""Exercise checks for notebooks 10-12 (classifying digits and clothes).
+"""Exercise checks for notebook 10 (classifying digits).
 
 Notebook 10 (ten digits):
 

@@ -1,4 +1,4 @@
-"""Checks for notebooks 11 (Fashion-MNIST) and 12 (the same network in Keras).
+"""Checks for notebooks 12 (Fashion-MNIST) and 13 (the same network in Keras).
 
     check_hardest_pair(fn)                        fn(cm) -> (i, j), the two classes most
                                                   often mixed up (both directions)
@@ -54,7 +54,7 @@ def _as_result_array(result, name, expected_shape):
     return result
 
 
-# ---------------------------------------------------------------- notebook 11
+# ---------------------------------------------------------------- notebook 12
 
 # Confusion matrices for check_hardest_pair: in each, the largest single off-diagonal cell
 # is NOT part of the pair mixed up most often in both directions.
@@ -188,7 +188,7 @@ def check_merged_accuracy(fn):
     report_ok("merged accuracy = (the group's whole block + the other diagonal cells) / total")
 
 
-# ---------------------------------------------------------------- notebook 11
+# ---------------------------------------------------------------- notebook 13
 
 @exercise("our filters in Keras' kernel layout",
           spoilers=("transpose(2, 3, 1, 0)",),

@@ -1,4 +1,4 @@
-"""Explorers and figures for notebook 11: the ten Fashion-MNIST classes and their confusions.
+"""Explorers and figures for notebook 12: the ten Fashion-MNIST classes and their confusions.
 
 Explorers (each returns one ipywidgets container):
 

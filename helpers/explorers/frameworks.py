@@ -1,4 +1,4 @@
-"""Explorer for notebook 11: what Keras computes when our weights are copied in one way or another.
+"""Explorer for notebook 13: what Keras computes when our weights are copied in one way or another.
 
     keras_copy_logits(params, x, kernel_copy, dense_copy)   the logits Keras' article network
                                                              gives with that copy (NumPy emulation)
@@ -9,7 +9,7 @@
 
 No Keras import: a Keras Conv2D with kernel K computes our convolution with
 w = K.transpose(3, 2, 0, 1), and its channels-last Flatten reads our maps in the order
-(H, W, F). Notebook 11 checks this emulation against a real Keras model.
+(H, W, F). Notebook 13 checks this emulation against a real Keras model.
 Figures go into a ``widgets.Image`` (PNG, Agg), so the explorer works in JupyterLab,
 in Voila and headless.
 """
