@@ -193,6 +193,23 @@ def test_cnn_backward_matches_finite_differences():
         assert norm_rel_error(grads[k], num) < 1e-7, k
 
 
+def test_cnn_backward_gives_the_gradient_reaching_the_image_on_request():
+    """compute_dx=True adds grads["x"] = dE/dx (a saliency map), checked by finite differences;
+    by default it is left out (training never needs it)."""
+    rng = np.random.default_rng(5)
+    p = f64(nets.init_improved_cnn(3, channels=(2, 3), image_size=8, seed=1))
+    x = rng.random((2, 1, 8, 8))
+    dz = rng.standard_normal((2, 3))
+    _, cache = nets.cnn_forward(p, x)
+    assert "x" not in nets.cnn_backward(dz, cache)
+    grads = nets.cnn_backward(dz, cache, compute_dx=True)
+    num = numerical_gradient(lambda *_: np.sum(nets.cnn_forward(p, x)[0] * dz), x)
+    assert grads["x"].shape == x.shape and norm_rel_error(grads["x"], num) < 1e-7
+    plain = nets.cnn_backward(dz, cache)
+    for k in plain:
+        np.testing.assert_array_equal(grads[k], plain[k])
+
+
 def test_cnn_forward_and_backward_match_jax():
     rng = np.random.default_rng(4)
     p = f64(nets.init_improved_cnn(channels=(4, 6), seed=2))
