@@ -11,6 +11,7 @@ import ipywidgets as widgets  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from ipycanvas import Canvas  # noqa: E402
+from ipycanvas.canvas import COMMANDS  # noqa: E402
 
 from support import find_widget  # noqa: E402
 from helpers import nets, train  # noqa: E402
@@ -154,11 +155,20 @@ def test_a_late_canvas_is_repainted_from_the_kernel(digits, params):
     """Voila displays the canvas after the cell ran: commands sent before are lost, so the
     canvas asks (client_ready) and the kernel sends its whole drawing again."""
     box = draw_a_digit(params, digits[2][0])
-    sent = []
+    sent, batches = [], []
     box.canvas.put_image_data = lambda image, x=0, y=0: sent.append(np.array(image))
-    box.canvas._handle_frontend_event(None, {"event": "client_ready"}, [])
+    manager = box.canvas._canvas_manager
+    assert manager._current_canvas is box.canvas        # ipycanvas believes the browser knows it
+    original = manager._send_custom
+    manager._send_custom = lambda command, buffers=[]: batches.append(command)
+    try:
+        box.canvas._handle_frontend_event(None, {"event": "client_ready"}, [])
+    finally:
+        manager._send_custom = original
     assert len(sent) == 1 and sent[0].shape == (280, 280, 4)
     np.testing.assert_array_equal(sent[0][..., 3], np.round(box.drawing * 255).astype(np.uint8))
+    # the batch starts by telling the (new) browser which canvas the commands are for
+    assert batches and batches[0][0][0] == COMMANDS["switchCanvas"]
 
 
 # ------------------------------------------------------------------ pieces

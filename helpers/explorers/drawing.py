@@ -118,6 +118,13 @@ def draw_a_digit(params, digit=None, *, size=280, stroke=22, throttle=0.3):
         """Send the kernel's drawing to the canvas (start, Clear, a canvas that connected late)."""
         rgba = np.zeros((size, size, 4), dtype=np.uint8)
         rgba[..., 3] = np.round(drawing * 255).astype(np.uint8)
+        # ipycanvas sends "switch to this canvas" only when the target changes; a browser
+        # that connected late (Voila) or reloaded never got it, and then fails on every
+        # command ("reading 'clearCanvas'" of an undefined canvas). Forget the target so
+        # that the switch is sent again (ipycanvas 0.14's private attribute; harmless if absent).
+        manager = getattr(canvas, "_canvas_manager", None)
+        if manager is not None and hasattr(manager, "_current_canvas"):
+            manager._current_canvas = None
         with hold_canvas():
             canvas.clear()
             canvas.stroke_style = _INK
@@ -183,8 +190,10 @@ def draw_a_digit(params, digit=None, *, size=280, stroke=22, throttle=0.3):
     redraw(force=True)
     hint = widgets.HTML(f'<div style="font-size:{FONT_SIZE + 1}px">Draw a digit below with the '
                         "mouse (hold the button), then Clear to start again.</div>")
-    box = widgets.VBox([hint, widgets.HBox([widgets.VBox([canvas, clear]), figure],
-                                           layout=widgets.Layout(align_items="flex-start")),
+    pen = widgets.VBox([canvas, clear], layout=widgets.Layout(flex="0 0 auto", margin="0 12px 8px 0"))
+    figure.layout = widgets.Layout(max_width="100%", height="auto")
+    box = widgets.VBox([hint, widgets.HBox([pen, figure], layout=widgets.Layout(
+                            align_items="flex-start", flex_flow="row wrap")),    # narrow: below
                         readout])
     box.canvas, box.drawing, box.state = canvas, drawing, state
     return box
