@@ -618,6 +618,17 @@ def _wait_for(root, condition, what, timeout=REACT_TIMEOUT * 2):
     pytest.fail(f"{what} within {timeout:.0f} s; the explorer shows: {state['readout']!r}", pytrace=False)
 
 
+def _settled(root, quiet=2.0, timeout=REACT_TIMEOUT * 2):
+    """The explorer's state once its picture has not changed for ``quiet`` seconds."""
+    state, since, deadline = root.evaluate(DRAWING_STATE_JS), time.monotonic(), time.monotonic() + timeout
+    while time.monotonic() - since < quiet and time.monotonic() < deadline:
+        root.page.wait_for_timeout(200)
+        now = root.evaluate(DRAWING_STATE_JS)
+        if now["picture"] != state["picture"] or now["readout"] != state["readout"]:
+            state, since = now, time.monotonic()
+    return state
+
+
 def draw_and_clear(page, where, label):
     """Draw a stroke on the canvas with the mouse: the canvas, the picture and the readout
     change; then Clear: the canvas is blank and the readout says so."""
@@ -633,8 +644,9 @@ def draw_and_clear(page, where, label):
         for fx, fy in path[1:]:
             page.mouse.move(box["x"] + fx * box["width"], box["y"] + fy * box["height"], steps=8)
         page.mouse.up()
-    drawn = _wait_for(root, lambda s: s["readout"] != start["readout"] and s["picture"] != start["picture"],
-                      f"{label}: the probabilities and the picture did not change after a stroke")
+    _wait_for(root, lambda s: s["readout"] != start["readout"] and s["picture"] != start["picture"],
+              f"{label}: the probabilities and the picture did not change after a stroke")
+    drawn = _settled(root)          # redraws are throttled: wait for the one after the release
     assert drawn["pixels"] != start["pixels"], f"{label}: the stroke does not show on the canvas"
     shot(root if where == "lab" else page, where, "draw_a_digit", "_drawn")
     root.locator("button.widget-button", has_text="Clear").click()
