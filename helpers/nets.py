@@ -285,24 +285,22 @@ def cnn_forward(params, x):
     return z3, (cache1, cache2, cache3, p2.shape)
 
 
-def cnn_backward(dz3, cache, *, compute_dx=False):
+def cnn_backward(dz3, cache, *, return_dx=False):
     """Backward pass of the improved CNN.
 
     dz3 (N, K) = dE/dz3 -> grads with the keys and shapes of the parameters:
     dW3 = p2f^T dz3, then back through each stage: max-pool sends each window's
     gradient to its maximum, relu keeps it where z > 0, the conv backward gives
     dw, db and the gradient for the stage below.
-    compute_dx: also return grads["x"] (N, 1, 28, 28) = dE/dx, the gradient that reaches
-    the image (training skips it: the image is data; a saliency map is exactly this).
+    return_dx: also carry the gradient down to the image (training skips it: x is
+        data) and return (grads, dx) with dx (N, C, H, W) = dE/dx (notebook 11).
     """
     cache1, cache2, cache3, p2_shape = cache
     dp2f, dW3, db3 = _layers.dense_backward(dz3, cache3)
     dp1, dw2, db2 = _conv_relu_pool_backward(dp2f.reshape(p2_shape), cache2)
-    dx, dw1, db1 = _conv_relu_pool_backward(dp1, cache1, compute_dx=compute_dx)
+    dx, dw1, db1 = _conv_relu_pool_backward(dp1, cache1, compute_dx=return_dx)
     grads = {"w1": dw1, "b1": db1, "w2": dw2, "b2": db2, "W3": dW3, "b3": db3}
-    if compute_dx:
-        grads["x"] = dx
-    return grads
+    return (grads, dx) if return_dx else grads
 
 
 def cnn_feature_maps(params, x):

@@ -18,7 +18,7 @@ from helpers import nets, train  # noqa: E402
 from helpers.data import load_mnist  # noqa: E402
 from helpers.drawing import prepare_drawing  # noqa: E402
 from helpers.explorers._static import WIDGET_VIEW  # noqa: E402
-from helpers.explorers.drawing import _mosaic, draw_a_digit, saliency  # noqa: E402
+from helpers.explorers.drawing import _mosaic, _read, draw_a_digit  # noqa: E402
 from helpers.layers import softmax  # noqa: E402
 from helpers.gradcheck import numerical_gradient  # noqa: E402
 
@@ -182,7 +182,7 @@ def test_saliency_is_the_gradient_of_the_top_score(params, digits):
     noise = np.random.default_rng(0).random((28, 28)) * 0.01
     x = digits[2][0].astype(np.float64) / 255 + noise
     p64 = {k: v.astype(np.float64) for k, v in params.items()}
-    p, k, sal = saliency(p64, x)
+    p, k, sal = _read(p64, x)
     assert p.shape == (10,) and p.sum() == pytest.approx(1.0) and k == int(np.argmax(p))
     image = x.copy()
     score = lambda *_: float(nets.cnn_forward(p64, image[None, None])[0][0, k])   # noqa: E731

@@ -1,16 +1,17 @@
 """Add (or refresh) the "Draw a digit" section of issue 15 in a notebook.
 
     .venv/bin/python tools/add_drawing_section.py notebooks/11_what_the_network_sees.ipynb
-    .venv/bin/python tools/add_drawing_section.py NOTEBOOK --params cnn_params --images x_test --labels y_test
+    .venv/bin/python tools/add_drawing_section.py NOTEBOOK --params params --images x_test --labels y_test
 
-Inserts four cells before the notebook's last cell (the previous/next links): why a drawing
+Inserts four cells before the exercises the notebook ends with (CONTRIBUTING: notebooks end
+with exercises; before the previous/next links cell if it has none): why a drawing
 must be prepared as MNIST's digits were; a check on an MNIST test digit that preparing it
 again changes it little, and that a digit drawn large comes back closer than a one-pixel
 shift; what to try; the explorer. The cells carry fixed ids (``draw-a-digit-*``): running
 the tool again replaces them where they are instead of adding a second copy.
 
 The cells use names the notebook must define before its last cell: the trained improved
-CNN's parameters (``--params``, default ``cnn_params``) and the test images and labels
+CNN's parameters (``--params``, default ``params``, notebook 11's name) and the test images and labels
 (``--images``/``--labels``, default ``x_test``/``y_test``, uint8 (N, 28, 28) as
 ``load_mnist`` returns them); the tool stops with a message if one is missing.
 Then re-run the notebook: ``.venv/bin/python tools/run_notebooks.py NOTEBOOK``.
@@ -18,6 +19,7 @@ Then re-run the notebook: ``.venv/bin/python tools/run_notebooks.py NOTEBOOK``.
 
 import argparse
 import ast
+import re
 import sys
 from pathlib import Path
 
@@ -71,7 +73,7 @@ TRY = """The explorer below starts with that test digit drawn large. Draw over i
 **Clear** and draw your own (hold the mouse button). Beside the drawing: its bounding box, the
 prepared 28x28 image the network actually reads, the ten probabilities, the saliency map of
 the winning class (the gradient of its score with respect to each pixel, from
-`nets.cnn_backward(..., compute_dx=True)`: red where more ink would raise the score, blue
+`nets.cnn_backward(..., return_dx=True)`: red where more ink would raise the score, blue
 where it would lower it) and the feature maps of both convolution layers. Things to try:
 a small digit in a corner (the preparation undoes both), a 7 with and without its crossbar,
 a 1 with a flag, a 4 that is open or closed at the top, a digit that is not a digit."""
@@ -87,9 +89,11 @@ def defined_names(nb):
     for cell in nb.cells:
         if cell.cell_type != "code" or str(cell.get("id", "")).startswith(PREFIX):
             continue
+        python = "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                           for line in cell.source.splitlines())    # IPython magics out
         try:
-            tree = ast.parse(cell.source)
-        except SyntaxError:                    # IPython magics: skip the cell
+            tree = ast.parse(python)
+        except SyntaxError:
             continue
         for node in ast.walk(tree):
             if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
@@ -99,10 +103,11 @@ def defined_names(nb):
     return names
 
 
-def section(params, images, labels):
+def section(params, images, labels, number=None):
     fill = dict(params=params, images=images, labels=labels)
+    why = WHY if number is None else WHY.replace("## Draw a digit", f"## {number}. Draw a digit", 1)
     cells = [
-        nbformat.v4.new_markdown_cell(WHY),
+        nbformat.v4.new_markdown_cell(why),
         nbformat.v4.new_code_cell(CHECK.format(**fill)),
         nbformat.v4.new_markdown_cell(TRY),
         nbformat.v4.new_code_cell(EXPLORER.format(**fill),
@@ -113,7 +118,7 @@ def section(params, images, labels):
     return cells
 
 
-def add_section(nb, params="cnn_params", images="x_test", labels="y_test"):
+def add_section(nb, params="params", images="x_test", labels="y_test"):
     """The notebook with the section before its last cell (or refreshed in place)."""
     missing = [n for n in (params, images, labels, "nets", "train") if n not in defined_names(nb)]
     if missing:
@@ -122,21 +127,54 @@ def add_section(nb, params="cnn_params", images="x_test", labels="y_test"):
                          "import nets, train`)")
     if not nb.cells or nb.cells[-1].cell_type != "markdown" or "Previous:" not in nb.cells[-1].source:
         raise SystemExit("the notebook's last cell is not its previous/next links cell")
-    new = section(params, images, labels)
     ours = [i for i, c in enumerate(nb.cells) if str(c.get("id", "")).startswith(PREFIX)]
+    at = ours[0] if ours else _exercises_start(nb)
+    new = section(params, images, labels, _next_number(nb.cells[:at]))
     if ours:
         if ours != list(range(ours[0], ours[0] + len(new))):
             raise SystemExit(f"the section's cells are not together (cells {ours}): fix by hand")
-        nb.cells[ours[0]:ours[0] + len(new)] = new
+        nb.cells[at:at + len(new)] = new
     else:
-        nb.cells[-1:-1] = new
+        nb.cells[at:at] = new
     return nb
+
+
+def _next_number(cells):
+    """The number the section's heading takes when the notebook numbers its sections
+    ("## 6. What a class looks like ..." before it -> 7), else None."""
+    numbers = [int(m.group(1)) for c in cells if c.cell_type == "markdown"
+               for m in re.finditer(r"(?m)^## (\d+)\. ", c.source)]
+    return numbers[-1] + 1 if numbers else None
+
+
+def _exercises_start(nb):
+    """Index of the first cell of the exercises the notebook ends with (their heading or the
+    first prompt: CONTRIBUTING says notebooks end with exercises), or of the links cell."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent))
+    from exercise_pattern import _ANNOUNCE, _ANNOUNCE_NUMBERED, _EXERCISES_HEADING, find_exercises
+
+    at = len(nb.cells) - 1                    # the links cell
+    for ex in reversed(find_exercises(nb)):
+        end = (ex.solution if ex.solution is not None else ex.cell) + 1
+        if end != at:
+            break                             # not part of the final run of exercises
+        # the markdown cells before an exercise may end a section ("Most of the ten ..."):
+        # its prompt starts at its announcement ("**1. ...", "Exercise 1") or the cell before
+        prompt = ex.prompt or [ex.cell]
+        announced = [j for j in prompt if _ANNOUNCE.search(nb.cells[j].source)
+                     or _ANNOUNCE_NUMBERED.search(nb.cells[j].source)
+                     or _EXERCISES_HEADING.search(nb.cells[j].source)]
+        at = announced[0] if announced else prompt[-1]
+    while at > 0 and nb.cells[at - 1].cell_type == "markdown" and _EXERCISES_HEADING.search(
+            nb.cells[at - 1].source):
+        at -= 1
+    return at
 
 
 def main(argv=None):
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebook", type=Path)
-    parser.add_argument("--params", default="cnn_params")
+    parser.add_argument("--params", default="params")
     parser.add_argument("--images", default="x_test")
     parser.add_argument("--labels", default="y_test")
     args = parser.parse_args(argv)

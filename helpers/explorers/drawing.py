@@ -36,21 +36,22 @@ from ..layers import softmax
 from ._static import explorer
 from ._style import CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO
 
-__all__ = ["draw_a_digit", "saliency"]
+__all__ = ["draw_a_digit"]
 
 _INK = "#111111"
 
 
-def saliency(params, x):
+def _read(params, x):
     """The improved CNN on one prepared image x (28, 28): (probabilities (K,), top class k,
     saliency (28, 28) = d z3[k] / dx, the gradient of the top class's score with respect
-    to every pixel, from ``nets.cnn_backward(..., compute_dx=True)``)."""
+    to every pixel, from ``nets.cnn_backward(..., return_dx=True)``; signed, where
+    ``helpers.attribution.saliency`` of notebook 11 takes its size)."""
     x = np.asarray(x, dtype=params["w1"].dtype).reshape(1, 1, *np.shape(x))   # the net's dtype
     z3, cache = nets.cnn_forward(params, x)
     k = int(np.argmax(z3[0]))
     dz3 = np.zeros_like(z3)
     dz3[0, k] = 1.0                                  # d z3[k] / d z3
-    dx = nets.cnn_backward(dz3, cache, compute_dx=True)["x"]
+    _, dx = nets.cnn_backward(dz3, cache, return_dx=True)
     return softmax(z3)[0], k, dx[0, 0]
 
 
@@ -292,7 +293,7 @@ def _render(params, drawing):
                              "to see what the network makes of it.</div>")
 
     x = prepare_drawing(drawing)
-    p, k, sal = saliency(params, x)
+    p, k, sal = _read(params, x)
     maps = nets.cnn_feature_maps(params, x[None, None])
     prepared = _rgb(x, CMAP_IMAGE, 0, 1, 6)
     rows, cols = np.indices(x.shape)
