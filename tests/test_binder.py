@@ -27,5 +27,5 @@ def test_environment_yml_takes_every_version_from_the_lock():
     # pip pins would be two versions of one package, and the lock's would not be the one used
     assert sorted(conda) == ["pip", "python=3.11"], f"conda dependencies besides python and pip: {conda}"
     lock = (ROOT / "requirements.lock").read_text()
-    for name in ("jupyterlab", "ipywidgets", "voila", "numpy"):
+    for name in ("jupyterlab", "ipywidgets", "voila", "numpy", "ipycanvas"):
         assert re.search(rf"^{name}==", lock, re.M | re.I), f"requirements.lock does not pin {name}"

@@ -193,6 +193,23 @@ def test_cnn_backward_matches_finite_differences():
         assert norm_rel_error(grads[k], num) < 1e-7, k
 
 
+def test_cnn_backward_gives_the_gradient_reaching_the_image_on_request():
+    """return_dx=True also returns dx = dE/dx (a saliency map), checked by finite differences;
+    the parameters' gradients are the same as without it."""
+    rng = np.random.default_rng(5)
+    p = f64(nets.init_improved_cnn(3, channels=(2, 3), image_size=8, seed=1))
+    x = rng.random((2, 1, 8, 8))
+    dz = rng.standard_normal((2, 3))
+    _, cache = nets.cnn_forward(p, x)
+    plain = nets.cnn_backward(dz, cache)
+    grads, dx = nets.cnn_backward(dz, cache, return_dx=True)
+    num = numerical_gradient(lambda *_: np.sum(nets.cnn_forward(p, x)[0] * dz), x)
+    assert dx.shape == x.shape and norm_rel_error(dx, num) < 1e-7
+    assert grads.keys() == plain.keys()
+    for k in plain:
+        np.testing.assert_array_equal(grads[k], plain[k])
+
+
 def test_cnn_forward_and_backward_match_jax():
     rng = np.random.default_rng(4)
     p = f64(nets.init_improved_cnn(channels=(4, 6), seed=2))

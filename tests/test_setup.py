@@ -132,3 +132,25 @@ def test_make_install_builds_the_venv_it_is_given_with_the_python_it_is_given(tm
     assert f"{sys.executable} -m venv {venv}" in out
     assert f"{venv}/bin/python -m pip install --quiet --disable-pip-version-check -r requirements.lock" in out
     assert f"touch {venv}/.installed-python-{version}" in out
+
+
+def test_ipycanvas_ships_a_prebuilt_labextension_for_our_widgets():
+    """The drawing canvas (notebook 11) needs no `jupyter lab build`: ipycanvas installs a
+    prebuilt (federated) extension into <venv>/share/jupyter/labextensions, which JupyterLab
+    and Voila both load, and it accepts the @jupyter-widgets/base that our ipywidgets brings."""
+    import json
+
+    def labextension(name):
+        path = Path(sys.prefix) / "share" / "jupyter" / "labextensions" / name / "package.json"
+        assert path.is_file(), f"{name}: no prebuilt labextension at {path}"
+        return json.loads(path.read_text())
+
+    canvas = labextension("ipycanvas")
+    build = canvas["jupyterlab"]["_build"]
+    assert (Path(sys.prefix) / "share" / "jupyter" / "labextensions" / "ipycanvas" / build["load"]).is_file()
+    manager = labextension("@jupyter-widgets/jupyterlab-manager")
+    base_major = re.search(r"\d+", manager["dependencies"]["@jupyter-widgets/base"]).group()
+    accepted = canvas["dependencies"]["@jupyter-widgets/base"]
+    assert f"^{base_major}" in accepted.replace(" ", "").split("||"), (
+        f"ipycanvas accepts @jupyter-widgets/base {accepted}, ipywidgets brings ^{base_major}")
+    assert canvas["jupyterlab"]["sharedPackages"]["@jupyter-widgets/base"]["singleton"]
