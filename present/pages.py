@@ -291,6 +291,14 @@ PAGES = {
             "\n"
             "fgsm_explorer(params, x_held[:50], y_test[:50])",
         ),
+        Explorer(
+            "Draw a digit",
+            "Draw with the mouse (hold the button), or press Clear and draw your own: the prepared "
+            "28x28 image, the probabilities, the saliency map and the feature maps follow the pen.",
+            "from helpers.explorers.drawing import draw_a_digit\n"
+            "\n"
+            "draw_a_digit(params, x_test[0])",
+        ),
     ],
     "12_fashion_mnist": [
         Explorer(
