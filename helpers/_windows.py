@@ -11,7 +11,8 @@ cells i*s + t*d for t = 0 .. k-1 (s the stride). The number of outputs is
 
 and with ceil_mode the last window must start inside the input or the padding in
 front (PyTorch's rule); a last window that overhangs the padding behind is cut
-short (``extra`` counts the cells it overhangs).
+short (``extra`` counts the cells it overhangs), and, as in PyTorch, that holds
+even for a first window longer than the padded input by less than a stride.
 
 padding="same" is Keras' (and TensorFlow's): out = ceil(n / s), total padding
 max((out - 1) * s + span - n, 0), split with the odd cell behind (bottom or right).
@@ -72,14 +73,14 @@ def axis(n, k, stride, dilation, padding, ceil_mode=False):
     else:
         before = after = padding
     room = before + n + after - ((k - 1) * dilation + 1)
-    if room < 0:
-        return None
-    if ceil_mode:
-        out = -(-room // stride) + 1
+    if ceil_mode:               # PyTorch: even a first window longer than the input is kept
+        out = -(-room // stride) + 1                        # if it overhangs by less than s
         if (out - 1) * stride >= before + n:                # would start in the padding behind
             out -= 1
     else:
         out = room // stride + 1
+    if out < 1:
+        return None
     extra = max((out - 1) * stride + (k - 1) * dilation + 1 - (before + n + after), 0)
     return Axis(n, k, stride, dilation, before, after, extra, out)
 
