@@ -126,14 +126,14 @@ def _pool_geometry(x, size, stride, padding, dilation, ceil_mode):
     x = x.astype(float_dtype(x), copy=False)
     sizes = int_pair("size", size, axes="(kh, kw)")
     strides = sizes if stride is None else int_pair("stride", stride, axes="(sh, sw)")
-    padding = padding_arg("padding", padding)
+    paddings = padding_arg("padding", padding)
     dilations = int_pair("dilation", dilation, axes="(dh, dw)")
     ceil_mode = flag("ceil_mode", ceil_mode)
     geometry = []
     for a, (name, what) in enumerate((("H", "rows"), ("W", "columns"))):
         n, k, d = x.shape[2 + a], sizes[a], dilations[a]
-        pad = padding[a] if not isinstance(padding, str) else (
-            0 if padding == "valid" else padding)
+        pad = paddings[a] if not isinstance(paddings, str) else (
+            0 if paddings == "valid" else paddings)
         found = _windows.axis(n, k, strides[a], d, pad, ceil_mode)
         if found is None:
             if pad in (0, "valid") and d == 1 and sizes[0] == sizes[1]:

@@ -251,9 +251,24 @@ _maxpool_jit = jax.jit(_maxpool, static_argnames=_POOL_STATIC)
 _avgpool_jit = jax.jit(_avgpool, static_argnames=_POOL_STATIC + ("include_pad",))
 
 
+def _maxpool_taps(x, size, stride, dilation, reach, pads):
+    # The same max as _maxpool, as a max over the window's taps, each a strided slice of
+    # the input padded with -inf: JAX has no gradient for reduce_window's max with
+    # window_dilation ("VJP not implemented for select_and_gather (MaxPool) with window
+    # dilation", jax 0.10.2), this form has one.
+    x = jnp.pad(x, ((0, 0), (0, 0)) + reach, constant_values=-jnp.inf)
+    out_h = (x.shape[2] - (size[0] - 1) * dilation[0] - 1) // stride[0] + 1
+    out_w = (x.shape[3] - (size[1] - 1) * dilation[1] - 1) // stride[1] + 1
+    taps = [x[:, :, a * dilation[0]:a * dilation[0] + (out_h - 1) * stride[0] + 1:stride[0],
+              b * dilation[1]:b * dilation[1] + (out_w - 1) * stride[1] + 1:stride[1]]
+            for a in range(size[0]) for b in range(size[1])]
+    return jnp.max(jnp.stack(taps), axis=0)
+
+
 @partial(jax.jit, static_argnames=_POOL_STATIC)
 def _maxpool_vjp(x, dout, **geometry):
-    return jax.vjp(lambda x_: _maxpool(x_, **geometry), x)[1](dout)[0]
+    forward = _maxpool_taps if max(geometry["dilation"]) > 1 else _maxpool
+    return jax.vjp(lambda x_: forward(x_, **geometry), x)[1](dout)[0]
 
 
 @partial(jax.jit, static_argnames=_POOL_STATIC + ("include_pad",))
