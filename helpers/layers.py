@@ -143,8 +143,8 @@ def _pool_geometry(x, size, stride, padding, dilation, ceil_mode):
                 f"pool size={size!r} (dilation={dilation!r}) spans (k - 1)*dilation + 1 = "
                 f"{(k - 1) * d + 1} {what}, more than x's padded {name} + 2*padding = "
                 f"{n} + 2*{pad} = {n + 2 * pad} (x shape {x.shape})")
-        empty = np.flatnonzero(found.counts() == 0)
-        if empty.size:
+        empty = np.flatnonzero(found.counts() == 0) if found.before or found.after else ()
+        if len(empty):
             raise ValueError(
                 f"padding={padding!r} with pool size={size!r}, stride={stride!r}, "
                 f"dilation={dilation!r}, ceil_mode={ceil_mode} leaves window {what[:-1]} "
@@ -294,7 +294,10 @@ def avgpool2d_forward(x, size=2, stride=None, *, padding=0, ceil_mode=False,
     """
     x, rows, cols = _pool_geometry(x, size, stride, padding, 1, ceil_mode)
     count_include_pad = flag("count_include_pad", count_include_pad)
-    count = np.outer(rows.counts(count_include_pad), cols.counts(count_include_pad))
+    if _padded(rows, cols):
+        count = np.outer(rows.counts(count_include_pad), cols.counts(count_include_pad))
+    else:                                # every window lies on the input: kh * kw cells each
+        count = np.array(rows.k * cols.k)
     count = count.astype(x.dtype)
     windows = _windows_view(_windows.pad2d(x, rows, cols), rows, cols)
     out = windows.sum(axis=(-2, -1), dtype=x.dtype) / count
