@@ -538,3 +538,18 @@ def test_output_size_validates_the_new_arguments():
         conv_output_size(5, 3, dilation=0)
     with pytest.raises(ValueError, match=all_of("f=3", "dilation=3", "7", "5 + 2*0 = 5")):
         conv_output_size(5, 3, dilation=3)
+
+
+def test_new_arguments_accept_numpy_integers_and_arrays():
+    # What a loop over np.arange or a config read into an array hands over must work too.
+    case = GENERAL_CASES["everything_per_axis"]
+    x, w, b, _ = case.arrays()
+    out, _ = conv2d_forward(x, w, b, **case.args)
+    for args in [dict(stride=np.array([2, 3]), padding=(np.int64(1), np.int8(2)),
+                      dilation=[np.int32(2), 1]),
+                 dict(stride=(np.uint8(2), 3), padding=np.array([1, 2]), dilation=(2, np.int16(1)))]:
+        np.testing.assert_array_equal(conv2d_forward(x, w, b, **args)[0], out)
+    np.testing.assert_array_equal(conv2d_forward(x, w, padding="SAME")[0],
+                                  conv2d_forward(x, w, padding="same")[0])   # TensorFlow's spelling
+    with pytest.raises(TypeError, match=r"stride must be an integer or a pair \(sh, sw\)"):
+        conv2d_forward(x, w, stride=np.array([[2, 3]]))

@@ -790,3 +790,13 @@ def test_pooling_dilation_and_count_include_pad_are_validated():
         avgpool2d_forward(x, count_include_pad=0)
     with pytest.raises(TypeError, match="dilation"):
         avgpool2d_forward(x, dilation=2)        # PyTorch's and Keras' average pools have none
+
+
+def test_pooling_accepts_numpy_integers_and_bools():
+    x = distinct_values(np.random.default_rng(35), (1, 2, 5, 6))
+    out, _ = maxpool2d_forward(x, (2, 3), (1, 2), padding=(1, 0), ceil_mode=True)
+    same, _ = maxpool2d_forward(x, np.array([2, 3]), (np.int64(1), np.uint8(2)),
+                                padding=[np.int32(1), 0], ceil_mode=np.bool_(True))
+    np.testing.assert_array_equal(out, same)
+    avg, _ = avgpool2d_forward(x, 3, 2, padding=1, count_include_pad=np.bool_(False))
+    np.testing.assert_array_equal(avg, avgpool2d_forward(x, 3, 2, padding=1)[0])
