@@ -49,8 +49,10 @@ def conv_output_size(n, f, padding=0, stride=1, dilation=1):
     n = positive_int("n", n)
     f = positive_int("f", f)
     if isinstance(padding, str):
-        padding = padding_arg("padding", padding, axes="(p, p)")
-        padding = 0 if padding == "valid" else padding
+        if padding.lower() not in ("valid", "same"):
+            raise ValueError(f"padding must be an integer >= 0 (one axis), 'valid' or 'same', "
+                             f"got {padding!r}")
+        padding = 0 if padding.lower() == "valid" else "same"
     else:
         padding = positive_int("padding", padding, minimum=0)
     stride = positive_int("stride", stride)
