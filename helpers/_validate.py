@@ -93,3 +93,58 @@ def integer_labels(name, labels, n, num_classes):
             f"got values from {array.min()} to {array.max()}"
         )
     return array.astype(np.int64, copy=False)
+
+
+# ---------------------------------------------------------------- window arguments (issue 14)
+
+def _is_int(value):
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def int_pair(name, value, minimum=1, axes="(h, w)"):
+    """An integer or a pair of integers (one per axis), each >= ``minimum`` -> (a, b).
+
+    ``axes`` names the pair in messages, e.g. "(sh, sw)" for a stride.
+    """
+    if isinstance(value, (tuple, list, np.ndarray)):
+        items = list(np.asarray(value).ravel()) if isinstance(value, np.ndarray) else list(value)
+        if (isinstance(value, np.ndarray) and value.ndim != 1) or len(items) != 2 \
+                or not all(_is_int(v) for v in items):
+            raise TypeError(f"{name} must be an integer or a pair {axes} of integers, "
+                            f"got {value!r}")
+        if min(items) < minimum:
+            raise ValueError(f"{name} must be >= {minimum} on both axes {axes}, got {value!r}")
+        return int(items[0]), int(items[1])
+    if not _is_int(value):
+        raise TypeError(f"{name} must be an integer or a pair {axes} of integers, got {value!r}")
+    value = positive_int(name, value, minimum)
+    return value, value
+
+
+PADDING_MODES = ("valid", "same")
+
+
+def padding_arg(name, value, axes="(ph, pw)"):
+    """``padding``: an integer >= 0, a pair ``axes`` of them, or "valid" / "same".
+
+    -> "valid", "same" (strings are accepted in any case, "SAME" as in TensorFlow)
+    or a pair of integers (rows, columns), each added on both sides.
+    """
+    if isinstance(value, str):
+        mode = value.lower()
+        if mode not in PADDING_MODES:
+            raise ValueError(f"{name} must be an integer >= 0, a pair {axes} of them, "
+                             f"'valid' or 'same', got {value!r}")
+        return mode
+    try:
+        return int_pair(name, value, minimum=0, axes=axes)
+    except TypeError:
+        raise TypeError(f"{name} must be an integer >= 0, a pair {axes} of them, "
+                        f"'valid' or 'same', got {value!r}") from None
+
+
+def flag(name, value):
+    """A bool (True/False or a NumPy bool); anything else is refused, 0 and 1 included."""
+    if not isinstance(value, (bool, np.bool_)):
+        raise TypeError(f"{name} must be True or False, got {value!r}")
+    return bool(value)

@@ -325,7 +325,7 @@ class _ReluPool:
 
 # ---------------------------------------------------------------- layer API (batch first)
 
-def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
+def conv2d_forward(x, w, b=None, *, stride=1, padding=0, dilation=1):
     """Convolution (cross-correlation), the fast way; same result as ``conv.conv2d_forward``.
 
     x (N, C, H, W), w (F, C, KH, KW), b (F,) or None
@@ -335,14 +335,20 @@ def conv2d_forward(x, w, b=None, *, stride=1, padding=0):
     Method: the flat padded layout and the row stack of the module docstring; a
     stride s > 1 computes the stride-1 outputs and keeps every s-th (s^2 times the
     work: the fast path is for stride 1). padding > KH - 1 or > KW - 1 does not fit
-    the layout: then the readable ``conv.conv2d_forward`` is used (same results).
+    the layout, and neither do per-axis strides or paddings, asymmetric ("same" with an
+    even kernel) padding or dilation: then the readable ``conv.conv2d_forward`` is used
+    (same results).
     """
-    x, w, b, stride, padding = _conv._check_conv_args(x, w, b, stride, padding)
+    x, w, b, (rows, cols) = _conv._check_conv_args(x, w, b, stride, padding, dilation)
     n, c, h, wd = x.shape
     f, _, kh, kw = w.shape
-    if not Grid.supports(kh, kw, padding):
-        out, cache = _conv.conv2d_forward(x, w, b, stride=stride, padding=padding)
+    one_stride_and_padding = (rows.stride == cols.stride and rows.dilation == cols.dilation == 1
+                              and rows.before == rows.after == cols.before == cols.after)
+    if not one_stride_and_padding or not Grid.supports(kh, kw, rows.before):
+        out, cache = _conv.conv2d_forward(x, w, b, stride=stride, padding=padding,
+                                          dilation=dilation)
         return out, ("readable", cache)
+    stride, padding = rows.stride, rows.before
     grid = Grid(n, h, wd, kh, kw, padding, stride)
     flat = _zeros((grid.rows, c), x.dtype)
     grid.data(flat)[...] = x.transpose(0, 2, 3, 1)

@@ -24,8 +24,26 @@ def close(actual, expected):
     np.testing.assert_allclose(actual, expected, rtol=1e-10, atol=1e-12)
 
 
+def per_axis(value):
+    """An int or a pair -> a pair."""
+    return (value, value) if np.ndim(value) == 0 else tuple(value)
+
+
+def output_length(n, k, stride=1, padding=0, dilation=1):
+    """One axis of a convolution's output, written out independently of helpers/:
+    the frameworks' floor((n + 2p - span) / s) + 1 with span = (k - 1) d + 1, and for
+    "same" Keras' ceil(n / s)."""
+    if padding == "same":
+        return -(-n // stride)
+    padding = 0 if padding == "valid" else padding
+    return (n + 2 * padding - ((k - 1) * dilation + 1)) // stride + 1
+
+
 class Case(NamedTuple):
-    """One convolution problem: shapes, hyper-parameters and a seed for the values."""
+    """One convolution problem: shapes, hyper-parameters and a seed for the values.
+
+    stride and dilation: an int or a pair; padding: an int, a pair, "valid" or "same".
+    """
     n: int
     c: int
     h: int
@@ -33,14 +51,22 @@ class Case(NamedTuple):
     f: int
     kh: int
     kw: int
-    stride: int
-    padding: int
+    stride: object
+    padding: object
     seed: int
+    dilation: object = 1
 
     @property
     def out_hw(self):
-        return ((self.h + 2 * self.padding - self.kh) // self.stride + 1,
-                (self.w + 2 * self.padding - self.kw) // self.stride + 1)
+        stride, dilation = per_axis(self.stride), per_axis(self.dilation)
+        padding = (self.padding,) * 2 if isinstance(self.padding, str) else per_axis(self.padding)
+        return tuple(output_length(n, k, s, p, d) for n, k, s, p, d in
+                     zip((self.h, self.w), (self.kh, self.kw), stride, padding, dilation))
+
+    @property
+    def args(self):
+        """The keyword arguments of the kernels for this case."""
+        return dict(stride=self.stride, padding=self.padding, dilation=self.dilation)
 
     def arrays(self, positive=False, dtype=np.float64):
         """x (N, C, H, W), w (F, C, KH, KW), b (F,), dout (N, F, OH, OW)."""
@@ -68,6 +94,33 @@ def conv_cases(draw, max_n=3, max_hw=8, max_k=4):
     )
 
 
+def _int_or_pair(draw, low, high):
+    """An int, or a pair (a, b) that is often unequal."""
+    if draw(st.booleans()):
+        return draw(st.integers(low, high))
+    return (draw(st.integers(low, high)), draw(st.integers(low, high)))
+
+
+@st.composite
+def general_conv_cases(draw, max_n=2, max_hw=8, max_k=3):
+    """Issue 14's arguments: stride and dilation ints or pairs, padding an int, a pair,
+    "valid" or "same"; kernels drawn so that their dilated span fits the padded input."""
+    h, w = draw(st.integers(1, max_hw)), draw(st.integers(1, max_hw))
+    stride = _int_or_pair(draw, 1, 3)
+    dilation = _int_or_pair(draw, 1, 3)
+    padding = draw(st.one_of(st.sampled_from(["valid", "same"]),
+                             st.builds(lambda a, b, pair: (a, b) if pair else a,
+                                       st.integers(0, 2), st.integers(0, 2), st.booleans())))
+    kernel = []
+    for n, d, p in zip((h, w), per_axis(dilation),
+                       (padding,) * 2 if isinstance(padding, str) else per_axis(padding)):
+        room = n + (2 * p if isinstance(p, int) else 2 * max_k * d if p == "same" else 0)
+        kernel.append(draw(st.integers(1, max(1, min(max_k, (room - 1) // d + 1)))))
+    return Case(n=draw(st.integers(1, max_n)), c=draw(st.integers(1, 2)), h=h, w=w,
+                f=draw(st.integers(1, 2)), kh=kernel[0], kw=kernel[1], stride=stride,
+                padding=padding, seed=draw(seeds), dilation=dilation)
+
+
 # Cases the brief names explicitly, so they run on every run and not only when drawn.
 FIXED_CASES = {
     "nonsquare_s2_p1": Case(n=2, c=3, h=7, w=5, f=4, kh=3, kw=2, stride=2, padding=1, seed=1),
@@ -80,6 +133,25 @@ FIXED_CASES = {
     # compiler in the JAX oracle (tests/jax_oracle.py, _conv), kept so every run compiles it.
     "filter_taller_than_input_s2_p1": Case(n=1, c=1, h=1, w=4, f=1, kh=2, kw=2, stride=2,
                                            padding=1, seed=7),
+}
+
+# Issue 14's arguments, each on its own and together.
+GENERAL_CASES = {
+    # d2l's examples on 8 x 8 inputs: output (8, 8) and (2, 2)
+    "d2l_padding_2_1": Case(n=1, c=1, h=8, w=8, f=1, kh=5, kw=3, stride=1, padding=(2, 1), seed=11),
+    "d2l_stride_3_4": Case(n=1, c=1, h=8, w=8, f=1, kh=3, kw=5, stride=(3, 4), padding=(0, 1),
+                           seed=12),
+    "same_even_kernel_asymmetric": Case(n=2, c=2, h=5, w=6, f=3, kh=2, kw=4, stride=1,
+                                        padding="same", seed=13),
+    "same_stride_2": Case(n=2, c=2, h=7, w=6, f=2, kh=3, kw=2, stride=2, padding="same", seed=14),
+    "same_dilated": Case(n=1, c=2, h=6, w=5, f=2, kh=3, kw=2, stride=(1, 2), padding="same",
+                         seed=15, dilation=(2, 3)),
+    "valid_string": Case(n=2, c=1, h=6, w=7, f=2, kh=3, kw=3, stride=(2, 1), padding="valid",
+                         seed=16),
+    "dilation_2": Case(n=2, c=3, h=7, w=8, f=2, kh=3, kw=3, stride=1, padding=0, seed=17,
+                       dilation=2),
+    "everything_per_axis": Case(n=2, c=2, h=9, w=7, f=3, kh=3, kw=2, stride=(2, 3),
+                                padding=(1, 2), seed=18, dilation=(2, 1)),
 }
 
 

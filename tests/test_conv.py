@@ -14,7 +14,7 @@ an occasional long run: CNN_TEST_EXAMPLES=20 pytest tests/test_conv.py
 """
 
 import jax_oracle as jx
-from support import FIXED_CASES, close, conv_cases, examples
+from support import FIXED_CASES, GENERAL_CASES, close, conv_cases, examples, general_conv_cases
 import numpy as np
 import pytest
 from hypothesis import given
@@ -23,6 +23,14 @@ from helpers.conv import conv2d_backward, conv2d_forward, conv2d_naive, conv_out
 from helpers.gradcheck import numerical_gradient_array, rel_error
 
 fixed = pytest.mark.parametrize("case", list(FIXED_CASES.values()), ids=list(FIXED_CASES))
+general = pytest.mark.parametrize("case", list(GENERAL_CASES.values()), ids=list(GENERAL_CASES))
+
+
+def numerical_grads(forward, x, w, b, dout):
+    """Finite-difference (dx, dw, db) of sum(forward(x, w, b) * dout), f(x) form."""
+    return (numerical_gradient_array(lambda x_: forward(x_, w, b), x, dout),
+            numerical_gradient_array(lambda w_: forward(x, w_, b), w, dout),
+            numerical_gradient_array(lambda b_: forward(x, w, b_), b, dout))
 
 
 # ---------------------------------------------------------------- the article's example
@@ -53,10 +61,10 @@ def test_article_example_is_cross_correlation_not_flipped():
 def check_forward(case):
     x, w, b, _ = case.arrays()
     for bias in (b, None):
-        out, _ = conv2d_forward(x, w, bias, stride=case.stride, padding=case.padding)
+        out, _ = conv2d_forward(x, w, bias, **case.args)
         assert out.shape == (case.n, case.f, *case.out_hw)
-        close(out, conv2d_naive(x, w, bias, stride=case.stride, padding=case.padding))
-        close(out, jx.conv2d(x, w, bias, stride=case.stride, padding=case.padding))
+        close(out, conv2d_naive(x, w, bias, **case.args))
+        close(out, jx.conv2d(x, w, bias, **case.args))
 
 
 @fixed
@@ -86,9 +94,9 @@ def test_forward_formula_by_hand():
 def check_backward_against_jax(case):
     x, w, b, dout = case.arrays()
     # dx and dw do not depend on the bias; one JAX call serves both variants.
-    jdx, jdw, jdb = jx.conv2d_grads(x, w, b, dout, stride=case.stride, padding=case.padding)
+    jdx, jdw, jdb = jx.conv2d_grads(x, w, b, dout, **case.args)
     for bias in (b, None):
-        _, cache = conv2d_forward(x, w, bias, stride=case.stride, padding=case.padding)
+        _, cache = conv2d_forward(x, w, bias, **case.args)
         dx, dw, db = conv2d_backward(dout, cache)
         assert dx.shape == x.shape and dw.shape == w.shape
         close(dx, jdx)
@@ -102,14 +110,12 @@ def check_backward_against_jax(case):
 def check_backward_numerically(case):
     x, w, b, dout = case.arrays(positive=True)
 
-    def forward():
-        return conv2d_forward(x, w, b, stride=case.stride, padding=case.padding)[0]
+    def forward(x_, w_, b_):
+        return conv2d_forward(x_, w_, b_, **case.args)[0]
 
-    _, cache = conv2d_forward(x, w, b, stride=case.stride, padding=case.padding)
-    dx, dw, db = conv2d_backward(dout, cache)
-    assert rel_error(dx, numerical_gradient_array(forward, x, dout)) < 1e-7
-    assert rel_error(dw, numerical_gradient_array(forward, w, dout)) < 1e-7
-    assert rel_error(db, numerical_gradient_array(forward, b, dout)) < 1e-7
+    _, cache = conv2d_forward(x, w, b, **case.args)
+    for analytic, numeric in zip(conv2d_backward(dout, cache), numerical_grads(forward, x, w, b, dout)):
+        assert rel_error(analytic, numeric) < 1e-7
 
 
 @fixed
@@ -279,8 +285,8 @@ from helpers.conv import conv2d_backward_naive  # noqa: E402
 def check_backward_naive(case, dtype=np.float64):
     x, w, b, dout = case.arrays(dtype=dtype)
     for bias in (b, None):
-        dx, dw, db = conv2d_backward_naive(dout, x, w, bias, stride=case.stride, padding=case.padding)
-        _, cache = conv2d_forward(x, w, bias, stride=case.stride, padding=case.padding)
+        dx, dw, db = conv2d_backward_naive(dout, x, w, bias, **case.args)
+        _, cache = conv2d_forward(x, w, bias, **case.args)
         for loop, fast in zip((dx, dw, db), conv2d_backward(dout, cache)):
             if fast is None:
                 assert loop is None
@@ -290,8 +296,8 @@ def check_backward_naive(case, dtype=np.float64):
                 close(loop, fast)
             else:
                 np.testing.assert_allclose(loop, fast, rtol=1e-4, atol=1e-5)
-    jdx, jdw, jdb = jx.conv2d_grads(x, w, b, dout, stride=case.stride, padding=case.padding)
-    dx, dw, db = conv2d_backward_naive(dout, x, w, b, stride=case.stride, padding=case.padding)
+    jdx, jdw, jdb = jx.conv2d_grads(x, w, b, dout, **case.args)
+    dx, dw, db = conv2d_backward_naive(dout, x, w, b, **case.args)
     if dtype == np.float64:
         close(dx, jdx)
         close(dw, jdw)
@@ -317,13 +323,12 @@ def test_backward_naive_matches_numerical_gradient():
     case = FIXED_CASES["nonsquare_s2_p1"]
     x, w, b, dout = case.arrays(positive=True)
 
-    def forward():
-        return conv2d_naive(x, w, b, stride=case.stride, padding=case.padding)
+    def forward(x_, w_, b_):
+        return conv2d_naive(x_, w_, b_, **case.args)
 
-    dx, dw, db = conv2d_backward_naive(dout, x, w, b, stride=case.stride, padding=case.padding)
-    assert rel_error(dx, numerical_gradient_array(forward, x, dout)) < 1e-7
-    assert rel_error(dw, numerical_gradient_array(forward, w, dout)) < 1e-7
-    assert rel_error(db, numerical_gradient_array(forward, b, dout)) < 1e-7
+    analytic = conv2d_backward_naive(dout, x, w, b, **case.args)
+    for loop, numeric in zip(analytic, numerical_grads(forward, x, w, b, dout)):
+        assert rel_error(loop, numeric) < 1e-7
 
 
 def test_backward_naive_crops_the_padding_and_sums_overlaps():
@@ -351,3 +356,200 @@ def test_backward_naive_does_not_mutate_and_validates():
         conv2d_backward_naive(dout, x, np.zeros((2, 2, 2, 4)), b, stride=3, padding=2)
     with pytest.raises(ValueError, match=r"b must have shape \(F,\)"):
         conv2d_backward_naive(dout, x, w, np.zeros(3), stride=3, padding=2)
+
+
+# ---------------------------------------------------------------- issue 14: per-axis stride and
+# padding, "valid" / "same", dilation
+
+@general
+def test_general_fixed_cases_forward(case):
+    check_forward(case)
+
+
+@general
+def test_general_fixed_cases_backward(case):
+    check_backward_against_jax(case)
+    check_backward_numerically(case)
+    check_backward_naive(case)
+
+
+@examples(30)
+@given(general_conv_cases())
+def test_general_arguments_forward_match_loops_and_jax(case):
+    check_forward(case)
+
+
+@examples(25)
+@given(general_conv_cases())
+def test_general_arguments_backward_match_jax_and_loops(case):
+    check_backward_against_jax(case)
+    check_backward_naive(case)
+
+
+@examples(15)
+@given(general_conv_cases(max_hw=6))
+def test_general_arguments_backward_match_numerical_gradient(case):
+    check_backward_numerically(case)
+
+
+def test_d2l_output_shapes():
+    # d2l.ai, "Padding and Stride": an 8 x 8 input with kernel 3, padding 1 stays 8 x 8;
+    # kernel (5, 3) with padding (2, 1) too; stride 2 halves it; kernel (3, 5), padding
+    # (0, 1), stride (3, 4) gives 2 x 2.
+    x = np.zeros((1, 1, 8, 8))
+    for kernel, args, shape in [((3, 3), dict(padding=1), (8, 8)),
+                                ((5, 3), dict(padding=(2, 1)), (8, 8)),
+                                ((3, 3), dict(padding=1, stride=2), (4, 4)),
+                                ((3, 5), dict(padding=(0, 1), stride=(3, 4)), (2, 2))]:
+        out, _ = conv2d_forward(x, np.zeros((1, 1) + kernel), **args)
+        assert out.shape[2:] == shape, (kernel, args)
+        assert conv2d_naive(x, np.zeros((1, 1) + kernel), **args).shape[2:] == shape
+
+
+@pytest.mark.parametrize("stride", [1, 2, 3, (1, 2), (3, 1)])
+@pytest.mark.parametrize("dilation", [1, 2, (1, 3)])
+def test_same_matches_xla_string_padding(stride, dilation):
+    # "same" resolved by XLA itself (padding="SAME" handed to conv_general_dilated as a
+    # string), for even and odd kernels, input sizes the stride divides and does not.
+    rng = np.random.default_rng(21)
+    for h, w, kh, kw in [(7, 6, 3, 2), (5, 8, 4, 1), (1, 3, 2, 3), (6, 6, 5, 4)]:
+        x, wt = rng.standard_normal((2, 2, h, w)), rng.standard_normal((3, 2, kh, kw))
+        out, _ = conv2d_forward(x, wt, stride=stride, padding="same", dilation=dilation)
+        sh, sw = (stride, stride) if np.ndim(stride) == 0 else stride
+        assert out.shape[2:] == (-(-h // sh), -(-w // sw))            # ceil(n / s)
+        close(out, jx.conv2d_string_padding(x, wt, "same", stride=stride, dilation=dilation))
+        dh, dw = (dilation, dilation) if np.ndim(dilation) == 0 else dilation
+        if (kh - 1) * dh < h and (kw - 1) * dw < w:          # the dilated kernel fits
+            close(conv2d_forward(x, wt, stride=stride, padding="valid", dilation=dilation)[0],
+                  jx.conv2d_string_padding(x, wt, "valid", stride=stride, dilation=dilation))
+
+
+def test_same_puts_the_odd_row_and_column_at_the_bottom_and_right():
+    # Kernel 2 x 4, stride 1: "same" needs 1 extra row and 3 extra columns; Keras puts
+    # 0 on top and 1 below, 1 on the left and 2 on the right.
+    rng = np.random.default_rng(22)
+    x, w = rng.standard_normal((1, 1, 5, 6)), rng.standard_normal((1, 1, 2, 4))
+    out, _ = conv2d_forward(x, w, padding="same")
+    by_hand, _ = conv2d_forward(np.pad(x, ((0, 0), (0, 0), (0, 1), (1, 2))), w)
+    np.testing.assert_array_equal(out, by_hand)
+    other_way, _ = conv2d_forward(np.pad(x, ((0, 0), (0, 0), (1, 0), (2, 1))), w)
+    assert not np.allclose(out, other_way)
+    # An odd kernel at stride 1 pads equally: "same" is then padding=(KH - 1) // 2.
+    w3 = rng.standard_normal((2, 1, 3, 5))
+    np.testing.assert_array_equal(conv2d_forward(x, w3, padding="same")[0],
+                                  conv2d_forward(x, w3, padding=(1, 2))[0])
+
+
+def test_same_with_stride_needs_no_padding_when_the_windows_fit():
+    # 7 rows, kernel 1, stride 2: ceil(7 / 2) = 4 outputs at rows 0, 2, 4, 6, no padding;
+    # 8 rows, kernel 3, stride 2: 4 outputs, total padding (4 - 1) * 2 + 3 - 8 = 1, below.
+    x = np.arange(56.0).reshape(1, 1, 7, 8)
+    out, _ = conv2d_forward(x, np.ones((1, 1, 1, 1)), stride=2, padding="same")
+    np.testing.assert_array_equal(out[0, 0], x[0, 0, ::2, ::2])
+    x8 = np.arange(64.0).reshape(1, 1, 8, 8)
+    out, _ = conv2d_forward(x8, np.ones((1, 1, 3, 1)), stride=(2, 1), padding="same")
+    assert out.shape == (1, 1, 4, 8)
+    np.testing.assert_array_equal(out[0, 0, -1], x8[0, 0, 6] + x8[0, 0, 7])    # row 8 is zero
+
+
+def test_dilation_is_a_filter_with_zeros_between_its_taps():
+    # A 2 x 3 filter with dilation (3, 2) equals the 4 x 5 filter holding its taps at
+    # rows 0, 3 and columns 0, 2, 4 and zeros elsewhere (effective size (k - 1) d + 1).
+    rng = np.random.default_rng(23)
+    x, w, b = rng.standard_normal((2, 2, 8, 9)), rng.standard_normal((3, 2, 2, 3)), rng.standard_normal(3)
+    spread = np.zeros((3, 2, 4, 5))
+    spread[:, :, ::3, ::2] = w
+    for args in [dict(), dict(stride=(2, 1), padding=(1, 2))]:
+        out, cache = conv2d_forward(x, w, b, dilation=(3, 2), **args)
+        ref, ref_cache = conv2d_forward(x, spread, b, **args)
+        close(out, ref)
+        dout = rng.standard_normal(out.shape)
+        dx, dw, db = conv2d_backward(dout, cache)
+        rdx, rdw, rdb = conv2d_backward(dout, ref_cache)
+        close(dx, rdx)
+        close(dw, rdw[:, :, ::3, ::2])
+        close(db, rdb)
+
+
+def test_every_current_call_keeps_its_result():
+    # The new arguments at their defaults, or spelled as pairs, change nothing.
+    case = FIXED_CASES["nonsquare_s2_p1"]
+    x, w, b, dout = case.arrays()
+    out, cache = conv2d_forward(x, w, b, stride=2, padding=1)
+    for args in [dict(stride=(2, 2), padding=(1, 1), dilation=(1, 1)), dict(stride=2, padding=1, dilation=1)]:
+        same_out, same_cache = conv2d_forward(x, w, b, **args)
+        np.testing.assert_array_equal(out, same_out)
+        for g1, g2 in zip(conv2d_backward(dout, cache), conv2d_backward(dout, same_cache)):
+            np.testing.assert_array_equal(g1, g2)
+    np.testing.assert_array_equal(conv2d_forward(x, w, padding="valid")[0], conv2d_forward(x, w)[0])
+
+
+def test_output_size_with_the_new_arguments():
+    assert conv_output_size(8, 3, padding=1, stride=2) == 4                 # d2l
+    assert conv_output_size(28, 3, dilation=2) == 24                        # span 5
+    assert conv_output_size(28, 3, padding=2, dilation=2) == 28
+    assert conv_output_size(7, 4, padding="same", stride=2) == 4            # ceil(7 / 2)
+    assert conv_output_size(7, 4, padding="valid", stride=2) == 2
+    for n in range(1, 10):
+        for f in range(1, 5):
+            for s in range(1, 4):
+                for d in range(1, 3):
+                    assert conv_output_size(n, f, "same", s, d) == -(-n // s)
+                    x = np.zeros((1, 1, n, 1))
+                    out, _ = conv2d_forward(x, np.zeros((1, 1, f, 1)), stride=(s, 1),
+                                            padding="same", dilation=(d, 1))
+                    assert out.shape[2] == conv_output_size(n, f, "same", s, d)
+                    if (f - 1) * d + 1 <= n:
+                        out, _ = conv2d_forward(x, np.zeros((1, 1, f, 1)), stride=(s, 1),
+                                                dilation=(d, 1))
+                        assert out.shape[2] == conv_output_size(n, f, 0, s, d) \
+                            == (n - (f - 1) * d - 1) // s + 1
+
+
+@pytest.mark.parametrize("args, error, fragments", [
+    (dict(stride=(2, 0)), ValueError, ["stride", ">= 1", "(sh, sw)", "(2, 0)"]),
+    (dict(stride=(2, 2, 2)), TypeError, ["stride", "pair (sh, sw)", "(2, 2, 2)"]),
+    (dict(stride=(2, 1.5)), TypeError, ["stride", "integer", "(2, 1.5)"]),
+    (dict(stride="2"), TypeError, ["stride", "integer", "'2'"]),
+    (dict(padding=(1, -1)), ValueError, ["padding", ">= 0", "(1, -1)"]),
+    (dict(padding="full"), ValueError, ["padding", "'valid' or 'same'", "'full'"]),
+    (dict(padding=1.0), TypeError, ["padding", "'valid' or 'same'", "1.0"]),
+    (dict(padding=(1,)), TypeError, ["padding", "pair (ph, pw)", "(1,)"]),
+    (dict(dilation=0), ValueError, ["dilation", ">= 1", "got 0"]),
+    (dict(dilation=(1, True)), TypeError, ["dilation", "(dh, dw)", "True"]),
+    (dict(dilation=3), ValueError, ["KH=3", "dilation=3", "7", "5 + 2*0 = 5"]),
+    (dict(dilation=(1, 6), padding=(0, 1)), ValueError, ["KW=2", "dilation=6", "7", "4 + 2*1 = 6"]),
+])
+def test_new_arguments_are_validated(args, error, fragments):
+    from test_validation import all_of
+    x, w = np.zeros((2, 3, 5, 4)), np.zeros((4, 3, 3, 2))
+    for kernel in (conv2d_forward, conv2d_naive):
+        with pytest.raises(error, match=all_of(*fragments)):
+            kernel(x, w, **args)
+
+
+def test_output_size_validates_the_new_arguments():
+    from test_validation import all_of
+    with pytest.raises(ValueError, match=all_of("padding", "'valid' or 'same'", "'full'")):
+        conv_output_size(5, 3, padding="full")
+    with pytest.raises(TypeError, match=all_of("padding", "integer", "(1, 1)")):
+        conv_output_size(5, 3, padding=(1, 1))
+    with pytest.raises(ValueError, match=all_of("dilation", "got 0")):
+        conv_output_size(5, 3, dilation=0)
+    with pytest.raises(ValueError, match=all_of("f=3", "dilation=3", "7", "5 + 2*0 = 5")):
+        conv_output_size(5, 3, dilation=3)
+
+
+def test_new_arguments_accept_numpy_integers_and_arrays():
+    # What a loop over np.arange or a config read into an array hands over must work too.
+    case = GENERAL_CASES["everything_per_axis"]
+    x, w, b, _ = case.arrays()
+    out, _ = conv2d_forward(x, w, b, **case.args)
+    for args in [dict(stride=np.array([2, 3]), padding=(np.int64(1), np.int8(2)),
+                      dilation=[np.int32(2), 1]),
+                 dict(stride=(np.uint8(2), 3), padding=np.array([1, 2]), dilation=(2, np.int16(1)))]:
+        np.testing.assert_array_equal(conv2d_forward(x, w, b, **args)[0], out)
+    np.testing.assert_array_equal(conv2d_forward(x, w, padding="SAME")[0],
+                                  conv2d_forward(x, w, padding="same")[0])   # TensorFlow's spelling
+    with pytest.raises(TypeError, match=r"stride must be an integer or a pair \(sh, sw\)"):
+        conv2d_forward(x, w, stride=np.array([[2, 3]]))
