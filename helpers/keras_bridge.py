@@ -121,7 +121,8 @@ def flatten_permutation(channels, height, width):
     So a_keras_flat = a_flat[:, perm] and, for the same z = a @ W,
     W_keras = W[perm] (the rows follow the features).
     """
-    channels, height, width = _check_grid((channels, height, width))
+    channels, height, width = (_v.integer("channels", channels, 1),
+                               _v.integer("height", height, 1), _v.integer("width", width, 1))
     return np.arange(channels * height * width).reshape(channels, height, width) \
         .transpose(1, 2, 0).reshape(-1)
 
@@ -334,6 +335,8 @@ def model_params(model, kind, data_format="channels_last", image_size=28):
     """The weights a Keras model holds now, as our parameter dict (our layouts)."""
     _check_model(model)
     _check_kind(kind)
+    _check_format(data_format)
+    _v.integer("image_size", image_size, 1)
     keras_params = {}
     for key, (layer, variable) in KERAS_NAMES[kind].items():
         target = getattr(model.get_layer(layer), variable, None)
@@ -390,9 +393,11 @@ def keras_loss_and_grads(model, x, y, loss="softmax_cross_entropy", kind=None,
         _check_kind(kind)
     if data_format is not None:
         _check_format(data_format)
-    if np.ndim(y) == 0 or len(y) != len(x):
-        raise ValueError(f"y must hold one target per image, N = {len(x)}, got shape "
-                         f"{np.shape(y)}")
+    _v.integer("image_size", image_size, 1)
+    x = _v.as_array("x", x)
+    if x.ndim not in (3, 4) or np.ndim(y) == 0 or len(y) != len(x):
+        raise ValueError(f"x and y must have the same length (x of shape (N, H, W) or "
+                         f"(N, C, H, W)), got x of shape {x.shape} and y of shape {np.shape(y)}")
     import jax
 
     keras = import_keras()
@@ -504,9 +509,9 @@ def keras_fit_same_batches(model, x, y, *, batch_size=64, epochs=1, max_steps=No
     if isinstance(checkpoint_steps, (str, bytes)) or not np.iterable(checkpoint_steps):
         raise TypeError(f"checkpoint_steps must be a list of step numbers, got "
                         f"{_v._shown(checkpoint_steps)}")
+    checkpoint_steps = set(_v.integer("checkpoint_steps[]", s, 0) for s in checkpoint_steps)
     data_format = data_format or model.get_layer("conv1").data_format
     kind = kind or ("article" if model.name == "article_net" else "cnn")
-    checkpoint_steps = set(_v.integer("checkpoint_steps[]", s, 0) for s in checkpoint_steps)
     rng = np.random.default_rng(seed)
     history = KerasHistory()
     step = 0
@@ -534,5 +539,6 @@ def keras_predict(model, x, batch_size=500, data_format=None):
     if data_format is not None:
         _check_format(data_format)
     data_format = data_format or model.get_layer("conv1").data_format
-    z = model.predict(images_to_keras(x, data_format), batch_size=batch_size, verbose=0)
+    xk = images_to_keras(x, data_format)
+    z = model.predict(xk, batch_size=batch_size, verbose=0)
     return np.argmax(np.asarray(z), axis=1)

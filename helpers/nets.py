@@ -207,6 +207,7 @@ def article_backward(dz2, cache):
     """
     _check_cache(cache, 5, "article_forward")
     conv_cache, z1, a1, dense_cache, activation = cache
+    _check_rows("dz2", dz2, len(a1), "(N, M)")
     da1f, dW2, db2 = _layers.dense_backward(dz2, dense_cache)
     da1 = da1f.reshape(a1.shape)
     if activation == "sigmoid":
@@ -273,6 +274,15 @@ def _check_cache(cache, length, forward):
                         f"{_v._shown(cache)}")
 
 
+def _check_rows(name, dout, n, expected):
+    """The upstream gradient of a network: 2-D, one row per image of the forward pass."""
+    dout = as_array(name, dout, 2, expected)
+    if dout.shape[0] != n:
+        raise ValueError(f"{name} must have shape {expected} with N = {n} (the forward's "
+                         f"images), got {dout.shape}")
+    return dout
+
+
 def _conv_relu_pool(x, w, b):
     """conv 3x3 (padding 1) -> relu -> 2x2 max pool; returns p and the cache."""
     z, conv_cache = _conv.conv2d_forward(x, w, b, padding=1)
@@ -322,6 +332,7 @@ def cnn_backward(dz3, cache):
     """
     _check_cache(cache, 4, "cnn_forward")
     cache1, cache2, cache3, p2_shape = cache
+    _check_rows("dz3", dz3, p2_shape[0], "(N, K)")
     dp2f, dW3, db3 = _layers.dense_backward(dz3, cache3)
     dp1, dw2, db2 = _conv_relu_pool_backward(dp2f.reshape(p2_shape), cache2)
     _, dw1, db1 = _conv_relu_pool_backward(dp1, cache1, compute_dx=False)   # x is data

@@ -354,6 +354,9 @@ def train_step(net, params, opt_state, optimizer, xb, yb, loss="softmax_cross_en
     """
     _check_net(net)
     _v.param_dict("params", params)
+    if not isinstance(opt_state, dict):
+        raise TypeError(f"opt_state must be the optimizer's state dict (optimizer.init(params)), "
+                        f"got {_v._shown(opt_state)}")
     if not isinstance(optimizer, Optimizer):
         raise TypeError(f"optimizer must be an Optimizer (train.sgd(...), train.adam(...)), "
                         f"got {_v._shown(optimizer)}")

@@ -95,6 +95,10 @@ def variant_backward(ds, cache):
     differentiates it): ds is used as dz2, and the rest is the article network's
     backward. Returns {"w1", "b1", "W2", "b2"} (those present).
     """
+    if not isinstance(cache, tuple) or len(cache) != 5:
+        raise TypeError(f"cache must be the cache that variant_forward returned, got "
+                        f"{_v._shown(cache)}")
+    _nets._check_rows("ds", ds, len(cache[2]), "(N, K)")
     return _nets.article_backward(ds, cache)
 
 
