@@ -193,7 +193,7 @@ CASES = {
     "train.adam: lr: NaN": (ValueError, ["lr", "nan"], call(train.adam, float("nan"))),
     "train.adam: beta1: 1.5": (ValueError, ["beta1", "1.5"], call(train.adam, beta1=1.5)),
     "train.adam: beta2: negative": (ValueError, ["beta2", "-0.1"], call(train.adam, beta2=-0.1)),
-    "train.adam: eps: zero": (ValueError, ["eps", "got 0"], call(train.adam, eps=0)),
+    "train.adam: eps: negative": (ValueError, ["eps", "-1e-07"], call(train.adam, eps=-1e-7)),
     "train.sgd_step: params: a list": (
         TypeError, ["params", "[1]"], call(train.sgd_step, [1], {}, 0.1)),
     "train.sgd_step: grads: a key missing": (
@@ -891,6 +891,8 @@ def test_valid_edge_cases_are_still_accepted():
     assert list(train.minibatches(0, 5)) == []
     assert [len(b) for b in train.minibatches(5, 10, np.int64(3))] == [5]
     train.sgd(0.0)
+    train.adam_step({"w": np.ones(2)}, {"w": np.ones(2)}, train.adam_init({"w": np.ones(2)}),
+                    eps=0.0)                                  # notebook 07's bare formula
     train.sgd(lambda t: 0.1 / t, momentum=np.float32(0.5))
     nets.init_article_net(np.int64(1), seed=np.uint8(3), dtype="float64")
     assert ae.norm_rel_error(np.zeros(3), np.zeros(3)) == 0.0
