@@ -776,6 +776,12 @@ for _name in ("predict_logits", "predict", "accuracy", "evaluate"):
         CASES[f"train.{_name}: {_arg}: bad"] = (
             _error, _fragments, (lambda f, kw: lambda: f(**kw))(getattr(train, _name), _kwargs))
 
+# main's cnn_backward(..., return_dx=False) (branch insight): its case, active once merged
+if "return_dx" in inspect.signature(nets.cnn_backward).parameters:
+    CASES["nets.cnn_backward: return_dx: a string"] = (
+        TypeError, ["return_dx", "'yes'"], call(nets.cnn_backward, np.zeros((2, 3)), CACHE_C,
+                                                return_dx="yes"))
+
 # Arguments with no bad value to refuse: what the function does with anything instead.
 NOT_REFUSED = {
     "fast.cnn_supported: x": "a predicate: anything that is not a supported batch gives False",
