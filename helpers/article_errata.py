@@ -61,6 +61,7 @@ round-off alone.
 
 import numpy as np
 
+from . import _validate as _v
 from ._validate import as_array, check_shape, integer_labels
 from .layers import sigmoid
 
@@ -78,7 +79,7 @@ BUG_SWITCHES = ("ignore_standardization", "skip_sigmoid_derivative",
 def stack_transpose(x):
     """The article's ``X = x.T`` on an (N, 28, 28) stack: shape (28, 28, N) and every
     image transposed, X[:, :, k] == x[k].T (a view, no copy)."""
-    return np.asarray(x).T
+    return as_array("x", x, 3, "(N, H, W)").T
 
 
 def binarize_in_place(y):
@@ -87,6 +88,13 @@ def binarize_in_place(y):
     Returns y itself. If y is a view (``y = y_train[:200]``), the array it views
     changes too; run it twice and every label becomes 0 (0 and 1 are both <= 4).
     """
+    if not isinstance(y, (np.ndarray, list)):
+        raise TypeError(f"y must be an array or list of digits (changed in place), got "
+                        f"{_v._shown(y)}")
+    array = _v.finite("y", as_array("y", y, 1, "(N,)"))
+    if isinstance(y, np.ndarray) and not y.flags.writeable:
+        raise ValueError(f"y must be writable (it is changed in place), got a read-only array "
+                         f"of shape {array.shape}")
     for i in range(len(y)):
         y[i] = 1 if y[i] > 4 else 0
     return y
@@ -94,7 +102,7 @@ def binarize_in_place(y):
 
 def binarize(y):
     """Our fix: a new int64 array, 1 where the digit is > 4, the input untouched."""
-    return (np.asarray(y) > 4).astype(np.int64)
+    return (_v.finite("y", as_array("y", y)) > 4).astype(np.int64)
 
 
 def init_article(num_filters=3, kernel_size=5, image_size=28, seed=0, init="uniform"):
@@ -103,6 +111,11 @@ def init_article(num_filters=3, kernel_size=5, image_size=28, seed=0, init="unif
     init="uniform": uniform [0, 1) like the article (f drawn as (F, k, k) then ``.T``);
     init="scaled": Glorot uniform (signed, small) to keep the sigmoids out of saturation.
     """
+    num_filters = _v.integer("num_filters", num_filters, 1)
+    image_size = _v.integer("image_size", image_size, 1)
+    kernel_size = _v.integer("kernel_size", kernel_size, 1, image_size)
+    seed = _v.seed("seed", seed)
+    _v.one_of("init", init, ("uniform", "scaled"))
     rng = np.random.default_rng(seed)
     n = image_size - kernel_size + 1
     d = num_filters * n * n
@@ -121,6 +134,8 @@ def init_article(num_filters=3, kernel_size=5, image_size=28, seed=0, init="unif
 def patches(X, k):
     """Every k x k window of every image of X (H, W, N): (N, P, k, k), P = n*n,
     patch p = r*n + c at row r, column c of X[:, :, img] (a copy, as the article's list)."""
+    X = as_array("X", X, 3, "(H, W, N)")
+    k = _v.integer("k", k, 1, min(X.shape[:2]))
     h, w, _ = X.shape
     view = np.lib.stride_tricks.sliding_window_view(X, (k, k), axis=(0, 1))  # (n, n, N, k, k)
     n_r, n_c = h - k + 1, w - k + 1
@@ -130,6 +145,10 @@ def patches(X, k):
 def head(a1f, wo, standardize=True):
     """The dense part: zr = a1f @ wo (N,), z2 standardized over the batch if asked,
     o = sigmoid(z2). Returns (zr, z2, o)."""
+    a1f = as_array("a1f", a1f, 2, "(N, D)")
+    wo = as_array("wo", wo, 2, "(D, 1)")
+    check_shape("wo", wo, (a1f.shape[1], 1), "(D, 1)")
+    standardize = _v.flag("standardize", standardize)
     zr = (a1f @ wo)[:, 0]
     z2 = (zr - zr.mean()) / zr.std() if standardize else zr
     return zr, z2, sigmoid(z2)
@@ -141,7 +160,13 @@ def forward(f, wo, X, standardize=True):
     Returns a dict with patches (N, P, k, k), z1 and a1 (N, F, P), a1f (N, F*P),
     zr, z2, o (N,).
     """
+    f = as_array("f", f, 3, "(k, k, F)")
+    X = as_array("X", X, 3, "(H, W, N)")
+    check_shape("f", f, (f.shape[0], f.shape[0], f.shape[2]), "(k, k, F)")
     k = f.shape[0]
+    if k > min(X.shape[:2]):
+        raise ValueError(f"f must be at most as large as the images, got {k} x {k} filters "
+                         f"for images of {X.shape[0]} x {X.shape[1]}")
     pt = patches(X, k)
     z1 = np.einsum("npab,abf->nfp", pt, f, optimize=True)
     a1 = sigmoid(z1)
@@ -153,12 +178,31 @@ def forward(f, wo, X, standardize=True):
 
 def error(o, y, reduction="sum"):
     """E = sum (or mean) over images of (y - o)^2 / 2."""
-    e = (np.asarray(y, dtype=np.float64) - o) ** 2 / 2
+    _v.one_of("reduction", reduction, ("sum", "mean"))
+    o = as_array("o", o)
+    y = _v.finite("y", as_array("y", y))
+    if y.shape != o.shape:
+        raise ValueError(f"y must have the shape of o, {o.shape}, got {y.shape}")
+    if o.size == 0:
+        raise ValueError(f"o must hold at least one output, got shape {o.shape}")
+    e = (y.astype(np.float64) - o) ** 2 / 2
     if reduction == "sum":
         return float(e.sum())
     if reduction == "mean":
         return float(e.mean())
     raise ValueError(f"reduction must be 'sum' or 'mean', got {reduction!r}")
+
+
+def _check_cache_and_y(cache, y):
+    keys = ("patches", "z1", "a1", "a1f", "zr", "z2", "o", "standardize")
+    if not isinstance(cache, dict) or not set(keys) <= set(cache):
+        raise TypeError(f"cache must be the dict that forward(...) returned, got "
+                        f"{_v._shown(cache)}")
+    y = _v.finite("y", as_array("y", y))
+    if y.shape != np.shape(cache["o"]):
+        raise ValueError(f"y must have the shape of the outputs, {np.shape(cache['o'])}, "
+                         f"got {y.shape}")
+    return y
 
 
 def _delta(cache, y, ignore_standardization):
@@ -179,6 +223,8 @@ def dense_gradient(cache, y, *, ignore_standardization=True):
     With ignore_standardization=False the standardization is backpropagated and
     the result is the exact gradient of E summed over images.
     """
+    y = _check_cache_and_y(cache, y)
+    ignore_standardization = _v.flag("ignore_standardization", ignore_standardization)
     return cache["a1f"].T @ _delta(cache, y, ignore_standardization)[:, None]
 
 
@@ -189,6 +235,14 @@ def filter_gradient(cache, wo, y, *, ignore_standardization=True, skip_sigmoid_d
     With every switch False this is the exact gradient of E averaged over the
     images (the article divides the filter update by N but not the dense one).
     """
+    y = _check_cache_and_y(cache, y)
+    wo = as_array("wo", wo, 2, "(D, 1)")
+    check_shape("wo", wo, (np.shape(cache["a1f"])[1], 1), "(D, 1)")
+    for name, value in (("ignore_standardization", ignore_standardization),
+                        ("skip_sigmoid_derivative", skip_sigmoid_derivative),
+                        ("mean_before_product", mean_before_product),
+                        ("layout_bug", layout_bug)):
+        _v.flag(name, value)
     pt, a1f, a1 = cache["patches"], cache["a1f"], cache["a1"]
     n_img, n_filt, n_pos = a1.shape
     side = int(round(np.sqrt(n_pos)))
@@ -210,8 +264,23 @@ def filter_gradient(cache, wo, y, *, ignore_standardization=True, skip_sigmoid_d
 def cosine(a, b):
     """Cosine of the angle between two gradients, flattened: 1 same direction,
     0 unrelated, -1 opposite (a step along a then climbs the error)."""
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    a, b = _two_vectors(a, b)
+    for name, v in (("a", a), ("b", b)):
+        if not np.any(v):
+            raise ValueError(f"{name} must not be all zeros: a zero vector has no direction")
     return float(a @ b / (np.linalg.norm(a) * np.linalg.norm(b)))
+
+
+def _two_vectors(a, b):
+    """a and b flattened to float64, same size, finite, not empty."""
+    a = _v.finite("a", as_array("a", a)).ravel().astype(np.float64)
+    b = _v.finite("b", as_array("b", b)).ravel().astype(np.float64)
+    if a.size != b.size:
+        raise ValueError(f"a and b must have the same number of entries, got {a.size} and "
+                         f"{b.size}")
+    if a.size == 0:
+        raise ValueError("a and b must not be empty, got 0 entries")
+    return a, b
 
 
 def norm_rel_error(a, b):
@@ -222,7 +291,9 @@ def norm_rel_error(a, b):
     1/sqrt(2) ~ 0.71 for orthogonal vectors of equal length. Not to be confused with
     helpers.gradcheck.rel_error, the largest entry-by-entry relative error.
     """
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
+    a, b = _two_vectors(a, b)
+    if not (np.any(a) or np.any(b)):
+        return 0.0                                   # equal: both zero
     return float(np.linalg.norm(a - b) / (np.linalg.norm(a) + np.linalg.norm(b)))
 
 
@@ -268,7 +339,12 @@ def run_published_steps(images, digits, f, wo, names=None, repairs=()):
     Returns names. Raises NameError at step 4 without names["lr"]; IndexError at step 6,
     img = F, when N > F and "filter_index" is not among the repairs.
     """
+    if names is not None and not isinstance(names, dict):
+        raise TypeError(f"names must be None or a dict (the notebook's variables), got "
+                        f"{_v._shown(names)}")
     names = {} if names is None else names
+    if isinstance(repairs, str) or not np.iterable(repairs):
+        raise TypeError(f"repairs must be a tuple of names among {REPAIRS}, got {repairs!r}")
     unknown = set(repairs) - set(REPAIRS)
     if unknown:
         raise ValueError(f"repairs must be among {REPAIRS}, got {sorted(unknown)}")

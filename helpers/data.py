@@ -73,7 +73,9 @@ so being offline fails fast instead of hanging.
 
 import gzip
 import hashlib
+import math
 import os
+import re
 import tempfile
 import urllib.error
 import urllib.request
@@ -231,8 +233,16 @@ def read_idx(path, sha256=None):
         raises ChecksumError.
     Returns a writable array of shape dims in native byte order (uint8 stays uint8).
     Raises IdxFormatError naming the path for a bad magic number, an unknown type
-    code, a truncated file, trailing bytes or a corrupt gzip stream.
+    code, a truncated file, trailing bytes or a corrupt gzip stream. A header that
+    claims more data than the file can hold is refused before anything is allocated.
     """
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path must be a file path (a str or pathlib.Path), got "
+                        f"{type(path).__name__} {path!r}"[:200])
+    if sha256 is not None and not (isinstance(sha256, str)
+                                   and re.fullmatch(r"[0-9a-fA-F]{64}", sha256)):
+        raise ValueError(f"sha256 must be None or a SHA-256 of 64 hexadecimal digits, "
+                         f"got {sha256!r}"[:200])
     path = Path(path)
     with open(path, "rb") as raw:
         is_gzip = raw.read(2) == b"\x1f\x8b"
@@ -255,8 +265,9 @@ def read_idx(path, sha256=None):
             dims_raw = _read_exact(f, 4 * ndim, path, f"the {ndim} dimensions")
             dims = tuple(int(d) for d in np.frombuffer(dims_raw, ">u4"))
             dtype = _IDX_DTYPES[code]
-            body = _read_exact(f, int(np.prod(dims, dtype=np.int64)) * dtype.itemsize,
-                               path, f"the data of shape {dims}")
+            nbytes = math.prod(dims) * dtype.itemsize      # Python ints: no overflow
+            _check_claimed_size(path, is_gzip, 4 + 4 * ndim, nbytes, dims)
+            body = _read_exact(f, nbytes, path, f"the data of shape {dims}")
             # Reading past the end also makes gzip check its CRC and length.
             extra = f.read(1)
             if extra:
@@ -271,6 +282,26 @@ def read_idx(path, sha256=None):
         _check_hash(path, sha256, digest.hexdigest(), "decompressed IDX bytes")
     array = np.frombuffer(body, dtype).reshape(dims)
     return array.astype(dtype.newbyteorder("="), copy=False)
+
+
+# A deflate stream cannot expand by more than 1032:1 (RFC 1951: a 258-byte match costs at
+# least 2 bits), so this bounds what a gzip file of a given size can hold.
+_DEFLATE_MAX_RATIO = 1032
+
+
+def _check_claimed_size(path, is_gzip, header_bytes, nbytes, dims):
+    """Refuse a header whose data cannot fit in the file, before allocating it."""
+    size = os.path.getsize(path)
+    if is_gzip:
+        available = size * _DEFLATE_MAX_RATIO - header_bytes
+        if nbytes > available:
+            raise IdxFormatError(
+                f"{path}: truncated IDX file: the data of shape {dims} needs {nbytes:,} bytes, "
+                f"but a gzip file of {size:,} bytes holds at most {max(available, 0):,}")
+    elif nbytes > size - header_bytes:
+        raise IdxFormatError(
+            f"{path}: truncated IDX file: the data of shape {dims} needs {nbytes:,} bytes, "
+            f"only {max(size - header_bytes, 0):,} present")
 
 
 # =============================================================================
@@ -496,7 +527,7 @@ _BUNDLED_LINE = "MNIST: using the bundled 10,000-image set (8,000 train / 2,000 
 
 
 def _check_source(source, valid, argument="source"):
-    if source not in valid:
+    if not isinstance(source, str) or source not in valid:
         raise ValueError(
             f"{argument} must be one of {', '.join(repr(v) for v in valid)}, got {source!r}"
         )
@@ -523,6 +554,8 @@ def load_mnist(source="auto", *, return_source=False):
     deleted, DataUnavailableError when "full" can be neither read nor downloaded.
     """
     _check_source(source, MNIST_SOURCES)
+    if not isinstance(return_source, bool):
+        raise TypeError(f"return_source must be True or False, got {return_source!r}")
     chosen = source
     forced = ""
     if source == "auto" and os.environ.get(ENV_SOURCE):
@@ -623,6 +656,8 @@ def load_fashion_mnist(source="auto", *, return_source=False):
     leaves the file untouched. Nothing available raises DataUnavailableError.
     """
     _check_source(source, FASHION_MNIST_SOURCES)
+    if not isinstance(return_source, bool):
+        raise TypeError(f"return_source must be True or False, got {return_source!r}")
     if source == "debian":
         if not _complete(FASHION_MNIST_DEBIAN_DIR):
             raise DataUnavailableError(

@@ -69,6 +69,7 @@ import threading
 import numpy as np
 
 from . import conv as _conv
+from . import _validate as _v
 from ._validate import as_array, check_shape, float_dtype, positive_int
 
 __all__ = [
@@ -374,6 +375,11 @@ def conv2d_backward(dout, cache, *, compute_dx=True):
              convolved with the filters turned by 180 degrees, channel axes swapped
         db = dout summed over n, i, j
     """
+    compute_dx = _v.flag("compute_dx", compute_dx)
+    if not isinstance(cache, tuple) or len(cache) not in (2, 5) or cache[0] not in ("readable",
+                                                                                     "fast"):
+        raise TypeError(f"cache must be the cache that fast.conv2d_forward returned, got "
+                        f"{_v._shown(cache)}")
     if cache[0] == "readable":
         return _conv.conv2d_backward(dout, cache[1], compute_dx=compute_dx)
     _, grid, stack, w, has_bias = cache
@@ -440,6 +446,9 @@ def relu_maxpool2d_backward(dout, cache):
     Each window's gradient goes to its first maximum if the output is > 0 (the relu
     gate), else nowhere; db is the gated gradient summed over n, i, j.
     """
+    if not isinstance(cache, tuple) or len(cache) != 5:
+        raise TypeError(f"cache must be the cache that relu_maxpool2d_forward returned, got "
+                        f"{_v._shown(cache)}")
     (n, c, h, w), pool, d_even, d_odd, has_bias = cache
     dtype = pool.out.dtype
     dout = as_array("dout", dout, 4, "(N, C, OH, OW)")
@@ -675,6 +684,7 @@ def cnn_supported(params, x):
     """True if :func:`cnn_loss_and_grads` computes this improved CNN (else use the
     readable ``nets.cnn_forward``): the parameter keys of ``nets.init_improved_cnn``,
     float32 or float64, kernels at least 2 x 2 (padding 1), images (N, C, H, W)."""
+    _v.param_dict("params", params)
     keys = {"w1", "b1", "w2", "b2", "W3", "b3"}
     if set(params) != keys or np.ndim(x) != 4:
         return False
@@ -745,6 +755,10 @@ def _in_parallel(run, count, threads):
 
 def _images(params, x):
     x = as_array("x", x, 4, "(N, C, H, W)")
+    if len(x) == 0:
+        raise ValueError(f"x must hold at least one image, got shape {x.shape}")
+    if "w1" not in params:         # not the improved CNN: _run_chunks says so
+        return x
     dtype = np.asarray(params["w1"]).dtype
     return x if x.dtype == dtype else x.astype(dtype)
 
@@ -755,7 +769,9 @@ def cnn_logits(params, x, *, threads=None):
     params: ``nets.init_improved_cnn`` parameters; x (N, C, H, W). Same numbers as
     ``nets.cnn_forward(params, x)[0]`` up to float rounding, whatever ``threads``.
     """
+    _v.param_dict("params", params)
     x = _images(params, x)
+    threads = _v.optional_integer("threads", threads, 1)
     parts = _run_chunks(params, x, lambda ws, pr, lo, hi: _chunk_forward(ws, pr, x[lo:hi]).copy(),
                         threads)
     return np.concatenate(parts)
@@ -776,8 +792,14 @@ def cnn_loss_and_grads(params, x, y, loss_grad, *, threads=None):
     float rounding. The batch is cut into ``chunk_sizes(N)`` chunks; each chunk's loss
     and gradient are scaled by its share of the batch and added in chunk order.
     """
+    # checked once here, not per chunk
+    _v.param_dict("params", params)
     x = _images(params, x)
     y = np.asarray(y)
+    if y.ndim == 0 or len(y) != len(x):
+        raise ValueError(f"y must hold one target per image, N = {len(x)}, got shape {y.shape}")
+    _v.function("loss_grad", loss_grad, "loss_grad(z, y) -> (loss, dz)")
+    threads = _v.optional_integer("threads", threads, 1)
     n_total = len(x)
     results = _run_chunks(
         params, x,

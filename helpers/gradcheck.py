@@ -13,6 +13,8 @@ import warnings
 
 import numpy as np
 
+from ._validate import as_array, finite
+
 __all__ = ["numerical_gradient", "numerical_gradient_array", "rel_error"]
 
 
@@ -84,6 +86,7 @@ def numerical_gradient_array(f, x, dout, h=1e-5):
     f: called as ``f(x)`` with x perturbed in one coordinate; returns an array.
     x: float64 ndarray (perturbed in place and restored); dout: shape of f's output.
     """
+    dout = finite("dout", as_array("dout", dout))
     return _numerical_gradient_array(_call_with_x(f), x, dout, _step(h))
 
 
@@ -123,8 +126,8 @@ def rel_error(a, b):
         kind = np.asarray(value).dtype.kind
         if kind not in "biuf":
             raise TypeError(f"{name} must be a real numeric array, got dtype {np.asarray(value).dtype}")
-    a = np.asarray(a, dtype=np.float64)
-    b = np.asarray(b, dtype=np.float64)
+    a = finite("a", np.asarray(a, dtype=np.float64))     # a NaN would make any check pass or fail
+    b = finite("b", np.asarray(b, dtype=np.float64))
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same shape, got {a.shape} and {b.shape}")
     if a.size == 0:

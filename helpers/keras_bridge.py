@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from . import _validate as _v
 from . import nets as _nets
 from . import train as _train
 
@@ -65,13 +66,36 @@ KERAS_NAMES = {
 # ---------------------------------------------------------------- layouts (NumPy only)
 
 def _check_format(data_format):
-    if data_format not in DATA_FORMATS:
-        raise ValueError(f"data_format must be one of {DATA_FORMATS}, got {data_format!r}")
+    return _v.one_of("data_format", data_format, DATA_FORMATS)
 
 
 def _check_kind(kind):
-    if kind not in KINDS:
-        raise ValueError(f"kind must be one of {KINDS}, got {kind!r}")
+    return _v.one_of("kind", kind, KINDS)
+
+
+def _check_params(kind, params, name="params"):
+    """Our parameter dict for ``kind``: the keys of KERAS_NAMES[kind] (article: biases optional)."""
+    keys = ("w1", "W2") if kind == "article" else tuple(KERAS_NAMES["cnn"])
+    optional = ("b1", "b2") if kind == "article" else ()
+    return _v.param_dict(name, params, keys, optional)
+
+
+def _check_dtype_name(dtype):
+    if not isinstance(dtype, str) or dtype not in ("float32", "float64"):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {_v._shown(dtype)}")
+    return dtype
+
+
+def _check_grid(grid):
+    if isinstance(grid, (str, bytes)) or not np.iterable(grid) or len(grid) != 3:
+        raise ValueError(f"grid must be (F, H, W), three positive integers, got {_v._shown(grid)}")
+    return tuple(_v.integer(f"grid[{i}]", g, 1) for i, g in enumerate(grid))
+
+
+def _check_model(model):
+    if not hasattr(model, "get_layer") or not hasattr(model, "name"):
+        raise TypeError(f"model must be a Keras model (build_model(...)), got {_v._shown(model)}")
+    return model
 
 
 def conv_kernel_to_keras(w):
@@ -79,17 +103,13 @@ def conv_kernel_to_keras(w):
 
     kernel[a, b, c, f] = w[f, c, a, b]: axes move, every number keeps its role.
     """
-    w = np.asarray(w)
-    if w.ndim != 4:
-        raise ValueError(f"w must have shape (F, C, KH, KW), got {w.shape}")
+    w = _v.as_array("w", w, 4, "(F, C, KH, KW)")
     return np.ascontiguousarray(w.transpose(2, 3, 1, 0))
 
 
 def conv_kernel_from_keras(kernel):
     """A Keras Conv2D kernel (KH, KW, C, F) -> our filters (F, C, KH, KW)."""
-    kernel = np.asarray(kernel)
-    if kernel.ndim != 4:
-        raise ValueError(f"kernel must have shape (KH, KW, C, F), got {kernel.shape}")
+    kernel = _v.as_array("kernel", kernel, 4, "(KH, KW, C, F)")
     return np.ascontiguousarray(kernel.transpose(3, 2, 0, 1))
 
 
@@ -101,6 +121,8 @@ def flatten_permutation(channels, height, width):
     So a_keras_flat = a_flat[:, perm] and, for the same z = a @ W,
     W_keras = W[perm] (the rows follow the features).
     """
+    channels, height, width = (_v.integer("channels", channels, 1),
+                               _v.integer("height", height, 1), _v.integer("width", width, 1))
     return np.arange(channels * height * width).reshape(channels, height, width) \
         .transpose(1, 2, 0).reshape(-1)
 
@@ -111,7 +133,8 @@ def dense_rows_to_keras(W, grid, data_format="channels_last"):
     grid: (F, H, W), the shape of one flattened map. channels_first needs no change.
     """
     _check_format(data_format)
-    W = np.asarray(W)
+    grid = _check_grid(grid)
+    W = _v.as_array("W", W, 2, "(F*H*W, M)")
     if W.ndim != 2 or W.shape[0] != int(np.prod(grid)):
         raise ValueError(f"W must have shape ({int(np.prod(grid))}, M) for a map of shape "
                          f"{tuple(grid)}, got {W.shape}")
@@ -123,7 +146,11 @@ def dense_rows_to_keras(W, grid, data_format="channels_last"):
 def dense_rows_from_keras(W_keras, grid, data_format="channels_last"):
     """Inverse of :func:`dense_rows_to_keras`: W[perm] = W_keras."""
     _check_format(data_format)
-    W_keras = np.asarray(W_keras)
+    grid = _check_grid(grid)
+    W_keras = _v.as_array("W_keras", W_keras, 2, "(F*H*W, M)")
+    if W_keras.shape[0] != int(np.prod(grid)):
+        raise ValueError(f"W_keras must have shape ({int(np.prod(grid))}, M) for a map of shape "
+                         f"{grid}, got {W_keras.shape}")
     if data_format == "channels_first":
         return W_keras.copy()
     W = np.empty_like(W_keras)
@@ -144,10 +171,20 @@ def images_to_keras(x, data_format="channels_last", dtype=np.float32):
 def flatten_grid(kind, params, image_size=28):
     """(F, H, W) of the map the dense layer reads, from the parameters' shapes."""
     _check_kind(kind)
+    image_size = _v.integer("image_size", image_size, 1)
+    for key in ("w1",) if kind == "article" else ("w1", "w2"):
+        if not isinstance(params, dict) or key not in params or np.ndim(params[key]) != 4:
+            raise ValueError(f"params must hold {key!r}, filters of shape (F, C, KH, KW), "
+                             f"for the {kind} network, got {_v._shown(params)}")
     if kind == "article":
-        side = image_size - params["w1"].shape[2] + 1
-        return (params["w1"].shape[0], side, side)
+        side = image_size - np.shape(params["w1"])[2] + 1
+        if side < 1:
+            raise ValueError(f"image_size must be at least the filter size "
+                             f"{np.shape(params['w1'])[2]}, got {image_size}")
+        return (np.shape(params["w1"])[0], side, side)
     side = image_size // 2 // 2
+    if side < 1:
+        raise ValueError(f"image_size must be >= 4 for two 2x2 poolings, got {image_size}")
     return (params["w2"].shape[0], side, side)
 
 
@@ -157,6 +194,9 @@ def _dense_key(kind):
 
 def params_to_keras(kind, params, data_format="channels_last", image_size=28):
     """Our parameter dict -> the same keys holding arrays in Keras' layouts."""
+    _check_kind(kind)
+    _check_format(data_format)
+    _v.param_dict("params", params)
     grid = flatten_grid(kind, params, image_size)
     out = {}
     for key, value in params.items():
@@ -174,6 +214,12 @@ def params_to_keras(kind, params, data_format="channels_last", image_size=28):
 def params_from_keras(kind, keras_params, data_format="channels_last", image_size=28):
     """Arrays in Keras' layouts (keyed like ours) -> our layouts (inverse of params_to_keras)."""
     _check_kind(kind)
+    _check_format(data_format)
+    _v.param_dict("keras_params", keras_params)
+    unknown = [key for key in keras_params if key not in KERAS_NAMES[kind]]
+    if unknown or _dense_key(kind) not in keras_params:
+        raise ValueError(f"keras_params must have keys among {list(KERAS_NAMES[kind])}, with "
+                         f"{_dense_key(kind)!r}, got {list(keras_params)}")
     out = {}
     for key, value in keras_params.items():
         if key.startswith("w"):
@@ -230,8 +276,11 @@ def article_model(params, data_format="channels_last", image_size=28, dtype="flo
     Biases are used only if params has "b1"/"b2". dtype: the layers' variables and
     computations ("float64" needs JAX's x64 mode, e.g. ``with jax.enable_x64(True):``).
     """
-    keras = import_keras()
+    _check_params("article", params)
     _check_format(data_format)
+    flatten_grid("article", params, image_size)
+    _check_dtype_name(dtype)
+    keras = import_keras()
     num_filters, _, k, _ = params["w1"].shape
     layers = keras.layers
     model = keras.Sequential([
@@ -252,8 +301,11 @@ def cnn_model(params, data_format="channels_last", image_size=28, dtype="float32
     [Conv2D 3x3 same, relu -> MaxPooling2D 2] x 2 -> Flatten -> Dense(K): logits.
     dtype: as in :func:`article_model`.
     """
-    keras = import_keras()
+    _check_params("cnn", params)
     _check_format(data_format)
+    flatten_grid("cnn", params, image_size)
+    _check_dtype_name(dtype)
+    keras = import_keras()
     layers = keras.layers
     c1, c2 = params["w1"].shape[0], params["w2"].shape[0]
     model = keras.Sequential([
@@ -281,6 +333,10 @@ def build_model(kind, params, data_format="channels_last", image_size=28, dtype=
 
 def model_params(model, kind, data_format="channels_last", image_size=28):
     """The weights a Keras model holds now, as our parameter dict (our layouts)."""
+    _check_model(model)
+    _check_kind(kind)
+    _check_format(data_format)
+    _v.integer("image_size", image_size, 1)
     keras_params = {}
     for key, (layer, variable) in KERAS_NAMES[kind].items():
         target = getattr(model.get_layer(layer), variable, None)
@@ -299,6 +355,8 @@ def _network(kind):
 def numpy_loss_and_grads(kind, params, x, y, loss="softmax_cross_entropy"):
     """helpers' forward, loss and backward: (z (N, M), loss value, grads dict)."""
     net = _network(kind)
+    _check_params(kind, params)
+    _v.one_of("loss", loss, _train.LOSSES)
     z, cache = net.forward(params, _nets.prepare_images(x, params["w1"].dtype))
     value, dz = _train.loss_and_grad(loss, z, y)
     return z, float(value), net.backward(dz, cache)
@@ -329,6 +387,17 @@ def keras_loss_and_grads(model, x, y, loss="softmax_cross_entropy", kind=None,
     grads: keyed and laid out like our params (kind and data_format are read from the
     model when not given), so they compare entry by entry with helpers' backward.
     """
+    _check_model(model)
+    _v.one_of("loss", loss, _train.LOSSES)
+    if kind is not None:
+        _check_kind(kind)
+    if data_format is not None:
+        _check_format(data_format)
+    _v.integer("image_size", image_size, 1)
+    x = _v.as_array("x", x)
+    if x.ndim not in (3, 4) or np.ndim(y) == 0 or len(y) != len(x):
+        raise ValueError(f"x and y must have the same length (x of shape (N, H, W) or "
+                         f"(N, C, H, W)), got x of shape {x.shape} and y of shape {np.shape(y)}")
     import jax
 
     keras = import_keras()
@@ -362,10 +431,11 @@ def scaled_error(a, reference):
     0 by nature (a dead ReLU's gradient), where float32 round-off alone would give
     any ratio at all.
     """
-    a = np.asarray(a, dtype=np.float64)
-    reference = np.asarray(reference, dtype=np.float64)
+    a = _v.finite("a", _v.as_array("a", a)).astype(np.float64)
+    reference = _v.finite("reference", _v.as_array("reference", reference)).astype(np.float64)
     if a.shape != reference.shape:
-        raise ValueError(f"shapes differ: {a.shape} and {reference.shape}")
+        raise ValueError(f"a and reference must have the same shape, got {a.shape} and "
+                         f"{reference.shape}")
     scale = np.max(np.abs(reference)) if reference.size else 0.0
     diff = np.max(np.abs(a - reference)) if a.size else 0.0
     if scale == 0:
@@ -379,6 +449,8 @@ def compile_like_helpers(model, learning_rate=1e-3):
     """Compile with what ``train.fit(..., optimizer=train.adam(lr))`` uses: Adam with
     betas 0.9 / 0.999 and eps 1e-7, softmax cross-entropy on the logits, mean over
     the batch."""
+    _check_model(model)
+    _v.number("learning_rate", learning_rate, above=0)
     keras = import_keras()
     model.compile(optimizer=keras.optimizers.Adam(learning_rate, beta_1=0.9, beta_2=0.999,
                                                   epsilon=1e-7),
@@ -423,11 +495,23 @@ def keras_fit_same_batches(model, x, y, *, batch_size=64, epochs=1, max_steps=No
     Returns a :class:`KerasHistory`. Use a batch_size that divides len(x): a smaller
     last batch has a new shape, which makes XLA compile the step again.
     """
+    _check_model(model)
+    x = _v.as_array("x", x)
+    y = _v.labels("y", y, len(x) if x.ndim else None)
+    batch_size = _v.integer("batch_size", batch_size, 1)
+    epochs = _v.integer("epochs", epochs, 1)
+    max_steps = _v.optional_integer("max_steps", max_steps, 1)
+    _v.seed("seed", seed)
+    if data_format is not None:
+        _check_format(data_format)
+    if kind is not None:
+        _check_kind(kind)
+    if isinstance(checkpoint_steps, (str, bytes)) or not np.iterable(checkpoint_steps):
+        raise TypeError(f"checkpoint_steps must be a list of step numbers, got "
+                        f"{_v._shown(checkpoint_steps)}")
+    checkpoint_steps = set(_v.integer("checkpoint_steps[]", s, 0) for s in checkpoint_steps)
     data_format = data_format or model.get_layer("conv1").data_format
     kind = kind or ("article" if model.name == "article_net" else "cnn")
-    checkpoint_steps = set(int(s) for s in checkpoint_steps)
-    x = np.asarray(x)
-    y = np.asarray(y)
     rng = np.random.default_rng(seed)
     history = KerasHistory()
     step = 0
@@ -450,6 +534,11 @@ def keras_fit_same_batches(model, x, y, *, batch_size=64, epochs=1, max_steps=No
 
 def keras_predict(model, x, batch_size=500, data_format=None):
     """Predicted labels (N,) from a Keras model: argmax of its logits."""
+    _check_model(model)
+    batch_size = _v.integer("batch_size", batch_size, 1)
+    if data_format is not None:
+        _check_format(data_format)
     data_format = data_format or model.get_layer("conv1").data_format
-    z = model.predict(images_to_keras(x, data_format), batch_size=batch_size, verbose=0)
+    xk = images_to_keras(x, data_format)
+    z = model.predict(xk, batch_size=batch_size, verbose=0)
     return np.argmax(np.asarray(z), axis=1)

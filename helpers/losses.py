@@ -10,7 +10,7 @@ with the batch size.
 
 import numpy as np
 
-from ._validate import as_array, float_dtype, integer_labels
+from ._validate import as_array, finite, float_dtype, integer_labels
 from .layers import softmax
 
 __all__ = ["half_squared_error", "binary_cross_entropy", "softmax_cross_entropy"]
@@ -26,8 +26,17 @@ def _outputs_and_targets(o_name, o, y):
             y = y.reshape(o.shape)           # (N,) targets for a single output column
         else:
             raise ValueError(f"y must have the shape of {o_name}, {o.shape}, got {y.shape}")
+    _nonempty(o_name, o)
+    finite("y", y)                 # targets are data: a NaN would only make the loss NaN
     dtype = float_dtype(o)
     return o.astype(dtype, copy=False), y.astype(dtype, copy=False)
+
+
+def _nonempty(name, array):
+    """A loss is a mean over the batch: N = 0 (or K = 0 classes) has none."""
+    if array.size == 0:
+        raise ValueError(f"{name} must hold at least one row and one column, got shape "
+                         f"{array.shape}")
 
 
 def half_squared_error(o, y):
@@ -70,6 +79,7 @@ def softmax_cross_entropy(logits, y):
     """
     z = as_array("logits", logits, 2, "(N, K)")
     z = z.astype(float_dtype(z), copy=False)
+    _nonempty("logits", z)
     n, k = z.shape
     labels = integer_labels("y", y, n, k)
     shifted = z - z.max(axis=1, keepdims=True)

@@ -43,6 +43,7 @@ import numpy as np
 from . import conv as _conv
 from . import fast as _fast
 from . import layers as _layers
+from . import _validate as _v
 from ._validate import as_array, positive_int
 
 __all__ = [
@@ -91,6 +92,7 @@ def prepare_images(x, dtype=np.float32):
     floats are only cast (assumed already scaled). Used per mini-batch, so a
     whole data set is never converted to float at once.
     """
+    dtype = _v.float_type("dtype", dtype)
     x = np.asarray(x)
     if x.ndim == 3:
         x = x[:, None, :, :]
@@ -107,11 +109,13 @@ def prepare_images(x, dtype=np.float32):
 
 def count_params(params):
     """Total number of numbers in a parameter dict."""
+    _v.param_dict("params", params)
     return int(sum(np.size(v) for v in params.values()))
 
 
 def copy_params(params):
     """A deep copy of a parameter dict (e.g. a checkpoint that later steps cannot change)."""
+    _v.param_dict("params", params)
     return {k: np.array(v, copy=True) for k, v in params.items()}
 
 
@@ -135,6 +139,11 @@ def init_article_net(num_outputs=1, *, num_filters=3, kernel_size=5, image_size=
     num_outputs = positive_int("num_outputs", num_outputs)
     num_filters = positive_int("num_filters", num_filters)
     kernel_size = positive_int("kernel_size", kernel_size)
+    image_size = positive_int("image_size", image_size)
+    _v.one_of("init", init, ("uniform", "scaled"))
+    bias = _v.flag("bias", bias)
+    seed = _v.seed("seed", seed)
+    dtype = _v.float_type("dtype", dtype)
     n = _conv.conv_output_size(image_size, kernel_size)
     features = num_filters * n * n
     rng = np.random.default_rng(seed)
@@ -175,6 +184,7 @@ def article_forward(params, x, *, activation="sigmoid"):
         a1f = a1.reshape(N, -1)  (N, F*n*n)    C order: filter-major
         z2 = a1f @ W2 + b2     (N, M)
     """
+    _v.param_dict("params", params, ("w1", "W2"), ("b1", "b2"))
     x = as_array("x", x, 4, "(N, 1, H, W)")
     if activation not in ACTIVATIONS:
         raise ValueError(f"activation must be one of {ACTIVATIONS}, got {activation!r}")
@@ -195,7 +205,9 @@ def article_backward(dz2, cache):
                                               relu: da1 where z1 > 0, else 0)
         dw1[f] = sum_n x_n * dz1[n, f]       (the input correlated with dz1)
     """
+    _check_cache(cache, 5, "article_forward")
     conv_cache, z1, a1, dense_cache, activation = cache
+    _check_rows("dz2", dz2, len(a1), "(N, M)")
     da1f, dW2, db2 = _layers.dense_backward(dz2, dense_cache)
     da1 = da1f.reshape(a1.shape)
     if activation == "sigmoid":
@@ -231,8 +243,14 @@ def init_improved_cnn(num_classes=10, *, channels=(16, 32), image_size=28, in_ch
     Returns {"w1": (C1, 1, 3, 3), "b1": (C1,), "w2": (C2, C1, 3, 3), "b2": (C2,),
              "W3": (C2 * 7 * 7, K), "b3": (K,)}   (7 = 28 // 2 // 2)
     """
+    if isinstance(channels, (str, bytes)) or not np.iterable(channels) or len(channels) != 2:
+        raise ValueError(f"channels must be a pair (C1, C2), got {_v._shown(channels)}")
     c1, c2 = (positive_int("channels[0]", channels[0]), positive_int("channels[1]", channels[1]))
     num_classes = positive_int("num_classes", num_classes)
+    image_size = positive_int("image_size", image_size, 4)     # two 2x2 pools leave >= 1 pixel
+    in_channels = positive_int("in_channels", in_channels)
+    seed = _v.seed("seed", seed)
+    dtype = _v.float_type("dtype", dtype)
     side = image_size // 2 // 2
     rng = np.random.default_rng(seed)
 
@@ -245,6 +263,24 @@ def init_improved_cnn(num_classes=10, *, channels=(16, 32), image_size=28, in_ch
         "W3": he((c2 * side * side, num_classes), c2 * side * side),
         "b3": np.zeros(num_classes, dtype),
     }
+
+
+_CNN_KEYS = ("w1", "b1", "w2", "b2", "W3", "b3")
+
+
+def _check_cache(cache, length, forward):
+    if not isinstance(cache, tuple) or len(cache) != length:
+        raise TypeError(f"cache must be the cache that {forward} returned, got "
+                        f"{_v._shown(cache)}")
+
+
+def _check_rows(name, dout, n, expected):
+    """The upstream gradient of a network: 2-D, one row per image of the forward pass."""
+    dout = as_array(name, dout, 2, expected)
+    if dout.shape[0] != n:
+        raise ValueError(f"{name} must have shape {expected} with N = {n} (the forward's "
+                         f"images), got {dout.shape}")
+    return dout
 
 
 def _conv_relu_pool(x, w, b):
@@ -278,6 +314,7 @@ def cnn_forward(params, x):
         p2 = maxpool(relu(p1 * w2 + b2))    (N, C2, 7, 7)
         z3 = p2.reshape(N, -1) @ W3 + b3    (N, K)
     """
+    _v.param_dict("params", params, _CNN_KEYS)
     x = as_array("x", x, 4, "(N, C, H, W)")
     p1, cache1 = _conv_relu_pool(x, params["w1"], params["b1"])
     p2, cache2 = _conv_relu_pool(p1, params["w2"], params["b2"])
@@ -295,7 +332,10 @@ def cnn_backward(dz3, cache, *, return_dx=False):
     return_dx: also carry the gradient down to the image (training skips it: x is
         data) and return (grads, dx) with dx (N, C, H, W) = dE/dx (notebook 11).
     """
+    _check_cache(cache, 4, "cnn_forward")
     cache1, cache2, cache3, p2_shape = cache
+    _check_rows("dz3", dz3, p2_shape[0], "(N, K)")
+    return_dx = _v.flag("return_dx", return_dx)
     dp2f, dW3, db3 = _layers.dense_backward(dz3, cache3)
     dp1, dw2, db2 = _conv_relu_pool_backward(dp2f.reshape(p2_shape), cache2)
     dx, dw1, db1 = _conv_relu_pool_backward(dp1, cache1, compute_dx=return_dx)
@@ -305,6 +345,7 @@ def cnn_backward(dz3, cache, *, return_dx=False):
 
 def cnn_feature_maps(params, x):
     """Intermediate maps for display: {"z1", "p1", "z2", "p2", "z3"} (see :func:`cnn_forward`)."""
+    _v.param_dict("params", params, _CNN_KEYS)
     x = as_array("x", x, 4, "(N, C, H, W)")
     p1, (_, z1, _, _) = _conv_relu_pool(x, params["w1"], params["b1"])
     p2, (_, z2, _, _) = _conv_relu_pool(p1, params["w2"], params["b2"])

@@ -39,9 +39,11 @@ from typing import Callable, NamedTuple
 
 import numpy as np
 
+from . import _validate as _v
 from . import layers as _layers
 from . import losses as _losses
-from .nets import copy_params, prepare_images
+from ._validate import as_array
+from .nets import Network, copy_params, prepare_images
 
 __all__ = [
     "LOSSES", "loss_and_grad",
@@ -70,6 +72,8 @@ def loss_and_grad(loss, z, y):
     "half_squared_error" applies o = sigmoid(z), E = mean_n sum_m (y - o)^2 / 2, and
     chains dE/dz = dE/do * o * (1 - o).
     """
+    _v.one_of("loss", loss, LOSSES)
+    z = as_array("z", z, 2, "(N, M)")
     if loss == "softmax_cross_entropy":
         return _losses.softmax_cross_entropy(z, y)
     if loss == "binary_cross_entropy":
@@ -79,6 +83,54 @@ def loss_and_grad(loss, z, y):
         value, do = _losses.half_squared_error(o, _column_targets(y, z))
         return value, _layers.sigmoid_backward(do, o)
     raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
+
+
+# ---------------------------------------------------------------- argument checks
+
+def _check_net(net):
+    if not isinstance(net, Network):
+        raise TypeError(f"net must be a helpers.nets.Network (e.g. nets.IMPROVED_CNN), "
+                        f"got {_v._shown(net)}")
+    return net
+
+
+def _check_images(name, x, *, empty=False):
+    """Images (N, H, W) or (N, C, H, W), numeric, at least one unless ``empty``."""
+    x = as_array(name, x, None, "(N, H, W) or (N, C, H, W)")
+    if x.ndim not in (3, 4):
+        raise ValueError(f"{name} must have shape (N, H, W) or (N, C, H, W), got {x.shape}")
+    if not empty and len(x) == 0:
+        raise ValueError(f"{name} must hold at least one image, got shape {x.shape}")
+    return x
+
+
+def _check_targets(name, y, n, loss):
+    """Targets for ``loss``: integer labels (N,) for softmax_cross_entropy, else finite
+    numbers with N rows. Checked once per call (not per mini-batch)."""
+    if loss == "softmax_cross_entropy":
+        return _v.labels(name, y, n)
+    y = as_array(name, y, None, "(N,) or (N, M)")
+    if y.ndim not in (1, 2) or len(y) != n:
+        raise ValueError(f"{name} must have shape (N,) or (N, M) with N = {n}, got {y.shape}")
+    return _v.finite(name, y)
+
+
+def _check_batch_size(name, value):
+    return _v.integer(name, value, 1)
+
+
+def _check_rate(name, lr):
+    """A learning rate: a finite number >= 0, or a schedule lr(t)."""
+    return lr if callable(lr) else _v.number(name, lr, 0)
+
+
+def _check_grads(params, grads):
+    _v.param_dict("params", params)
+    _v.param_dict("grads", grads, list(params))
+    for key, p in params.items():
+        if np.shape(grads[key]) != np.shape(p):
+            raise ValueError(f"grads[{key!r}] must have the shape of params[{key!r}], "
+                             f"{np.shape(p)}, got {np.shape(grads[key])}")
 
 
 # ---------------------------------------------------------------- optimizers
@@ -96,6 +148,8 @@ class Optimizer(NamedTuple):
 
 def sgd_step(params, grads, lr):
     """Plain gradient descent: p_new = p - lr * dE/dp for every key (new arrays)."""
+    _check_grads(params, grads)
+    lr = _v.number("lr", lr, 0)
     return {k: p - lr * grads[k] for k, p in params.items()}
 
 
@@ -105,6 +159,9 @@ def sgd(lr=0.1, momentum=0.0):
     momentum 0 is the article's update: new = old - learning_rate * gradient.
     lr: a number, or a schedule lr(t) of the step count t = 1, 2, ...
     """
+    lr = _check_rate("lr", lr)
+    momentum = _v.number("momentum", momentum, 0, below=1)
+
     def init(params):
         state = {k: np.zeros_like(p) for k, p in params.items()} if momentum else {}
         return {"t": 0, "velocity": state}
@@ -122,6 +179,7 @@ def sgd(lr=0.1, momentum=0.0):
 
 def adam_init(params):
     """Adam's state: step t = 0 and zero first/second moments m, v for every key."""
+    _v.param_dict("params", params)
     return {"t": 0,
             "m": {k: np.zeros_like(p) for k, p in params.items()},
             "v": {k: np.zeros_like(p) for k, p in params.items()}}
@@ -135,6 +193,10 @@ def _rate(lr, t):
 def linear_decay(lr, total_steps, final=0.0):
     """A schedule for ``sgd``/``adam``: lr at step 1, falling linearly to ``final`` at
     step total_steps (and staying there). Large early steps, fine late ones."""
+    lr = _v.number("lr", lr, 0)
+    total_steps = _v.integer("total_steps", total_steps, 1)
+    final = _v.number("final", final, 0)
+
     def schedule(t):
         frac = min(max(t - 1, 0) / max(total_steps - 1, 1), 1.0)
         return lr + (final - lr) * frac
@@ -149,6 +211,9 @@ def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
 
     lr: a number, or a schedule lr(t) of the step count t = 1, 2, ... (see linear_decay).
     """
+    _check_grads(params, grads)
+    _check_adam_state(state, params)
+    _check_adam_numbers(lr, beta1, beta2, eps)
     t = state["t"] + 1
     step = _rate(lr, t) * np.sqrt(1 - beta2 ** t) / (1 - beta1 ** t)
     new_params, m_new, v_new = {}, {}, {}
@@ -161,9 +226,26 @@ def adam_step(params, grads, state, lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     return new_params, {"t": t, "m": m_new, "v": v_new}
 
 
+def _check_adam_numbers(lr, beta1, beta2, eps):
+    _check_rate("lr", lr)
+    _v.number("beta1", beta1, 0, below=1)
+    _v.number("beta2", beta2, 0, below=1)
+    _v.number("eps", eps, 0)             # 0 is legal: notebook 07 compares with the bare formula
+
+
+def _check_adam_state(state, params):
+    if not isinstance(state, dict) or not {"t", "m", "v"} <= set(state):
+        raise TypeError(f"state must be Adam's state dict {{'t', 'm', 'v'}} (adam_init(params)), "
+                        f"got {_v._shown(state)}")
+    _v.integer("state['t']", state["t"], 0)
+    for part in ("m", "v"):
+        _v.param_dict(f"state[{part!r}]", state[part], list(params))
+
+
 def adam(lr=1e-3, beta1=0.9, beta2=0.999, eps=1e-7):
     """Adam with Keras' defaults (lr 1e-3, betas 0.9/0.999, eps 1e-7); lr may be a
     schedule lr(t), e.g. ``adam(linear_decay(2e-3, total_steps))``."""
+    _check_adam_numbers(lr, beta1, beta2, eps)
     return Optimizer(f"adam(lr={lr})", adam_init,
                      lambda params, grads, state: adam_step(params, grads, state, lr,
                                                             beta1, beta2, eps))
@@ -174,12 +256,12 @@ def _optimizer(optimizer):
         return adam()
     if isinstance(optimizer, Optimizer):
         return optimizer
-    if optimizer == "adam":
+    if isinstance(optimizer, str) and optimizer == "adam":
         return adam()
-    if optimizer == "sgd":
+    if isinstance(optimizer, str) and optimizer == "sgd":
         return sgd()
     raise ValueError(f"optimizer must be an Optimizer (train.sgd(...), train.adam(...)), "
-                     f"'sgd' or 'adam', got {optimizer!r}")
+                     f"'sgd' or 'adam', got {_v._shown(optimizer)}")
 
 
 # ---------------------------------------------------------------- mini-batches
@@ -191,8 +273,15 @@ def minibatches(n, batch_size, rng=None, *, shuffle=True, drop_last=False):
     seed gives the same batches. The last batch is smaller unless drop_last.
     Yields int64 arrays; batch_size >= n gives one full batch (plain gradient descent).
     """
-    if batch_size < 1:
-        raise ValueError(f"batch_size must be >= 1, got {batch_size}")
+    # checked here, when called, not at the first next() of the generator
+    n = _v.integer("n", n, 0)
+    batch_size = _check_batch_size("batch_size", batch_size)
+    rng = _v.seed("rng", rng)
+    shuffle, drop_last = _v.flag("shuffle", shuffle), _v.flag("drop_last", drop_last)
+    return _minibatches(n, batch_size, rng, shuffle, drop_last)
+
+
+def _minibatches(n, batch_size, rng, shuffle, drop_last):
     if shuffle:
         rng = np.random.default_rng(rng)
         order = rng.permutation(n)
@@ -206,6 +295,8 @@ def minibatches(n, batch_size, rng=None, *, shuffle=True, drop_last=False):
 def spaced_steps(total, count=12):
     """About ``count`` distinct checkpoint steps from 0 to total, denser at the start
     (where the parameters change most): geometric spacing, always including 0 and total."""
+    total = _v.integer("total", total, 0)
+    count = _v.integer("count", count, 1)
     if total <= 0:
         return [0]
     steps = np.unique(np.round(np.geomspace(1, total, max(count - 1, 1))).astype(int))
@@ -261,6 +352,18 @@ def train_step(net, params, opt_state, optimizer, xb, yb, loss="softmax_cross_en
     fast: use the network's fast path if it has one (``nets.IMPROVED_CNN``); False
         computes with ``net.forward`` and ``net.backward`` (the readable kernels).
     """
+    _check_net(net)
+    _v.param_dict("params", params)
+    if not isinstance(opt_state, dict):
+        raise TypeError(f"opt_state must be the optimizer's state dict (optimizer.init(params)), "
+                        f"got {_v._shown(opt_state)}")
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"optimizer must be an Optimizer (train.sgd(...), train.adam(...)), "
+                        f"got {_v._shown(optimizer)}")
+    _v.one_of("loss", loss, LOSSES)
+    xb = as_array("xb", xb, 4, "(B, C, H, W)")
+    yb = _check_targets("yb", yb, len(xb), loss)
+    fast = _v.flag("fast", fast)
     path = _fast_path(net, params, xb, fast)
     if path is not None:
         value, z, grads = path.loss_and_grads(params, xb, yb, partial(loss_and_grad, loss))
@@ -304,13 +407,41 @@ def fit(net, params, x, y, *, loss="softmax_cross_entropy", optimizer=None, batc
     and restored afterwards): notebooks need no environment variable for it. The fast
     path runs its own threads (``CNN_COURSE_THREADS``), each calling BLAS on one thread.
     """
+    # Every argument is checked here, once, before any training (issue 14).
+    _check_net(net)
+    _v.param_dict("params", params)
     optimizer = _optimizer(optimizer)
-    if loss not in LOSSES:
-        raise ValueError(f"loss must be one of {LOSSES}, got {loss!r}")
-    x = np.asarray(x)
+    _v.one_of("loss", loss, LOSSES)
+    x = _check_images("x", x)
     y = np.asarray(y)
-    if len(x) != len(y):
-        raise ValueError(f"x and y must have the same length, got {len(x)} and {len(y)}")
+    if y.ndim == 0 or len(x) != len(y):
+        raise ValueError(f"x and y must have the same length, got {len(x)} and "
+                         f"{'a scalar' if y.ndim == 0 else len(y)}")
+    y = _check_targets("y", y, len(x), loss)
+    batch_size = _check_batch_size("batch_size", batch_size)
+    epochs = _v.integer("epochs", epochs, 1)
+    max_steps = _v.optional_integer("max_steps", max_steps, 1)
+    _v.seed("seed", seed)
+    if (x_val is None) != (y_val is None):
+        raise ValueError(f"x_val and y_val must be given together, got "
+                         f"{'x_val' if y_val is None else 'y_val'} only")
+    if x_val is not None:
+        x_val = _check_images("x_val", x_val)
+        y_val = _check_targets("y_val", y_val, len(x_val), loss)
+    eval_every = _v.optional_integer("eval_every", eval_every, 1)
+    eval_batch_size = _check_batch_size("eval_batch_size", eval_batch_size)
+    if callback is not None:
+        _v.function("callback", callback, "callback(history, params)")
+    if isinstance(checkpoint_steps, (str, bytes)) or not np.iterable(checkpoint_steps):
+        raise TypeError(f"checkpoint_steps must be a list of step numbers, got "
+                        f"{_v._shown(checkpoint_steps)}")
+    checkpoint_steps = [_v.integer("checkpoint_steps[]", s, 0) for s in checkpoint_steps]
+    progress = _v.flag("progress", progress)
+    dtype = _v.float_type("dtype", dtype)
+    if opt_state is not None and not isinstance(opt_state, dict):
+        raise TypeError(f"opt_state must be None or history.opt_state of an earlier run, "
+                        f"got {_v._shown(opt_state)}")
+    fast = _v.flag("fast", fast)
     n = len(x)
     steps_per_epoch = -(-n // batch_size)
     total = epochs * steps_per_epoch if max_steps is None else min(max_steps, epochs * steps_per_epoch)
@@ -394,7 +525,16 @@ def predict_logits(net, params, x, batch_size=500, dtype=np.float32, *, fast=Tru
     """Logits (N, M) for images x (N, 28, 28) or (N, 1, H, W), in mini-batches of batch_size.
 
     fast: use the network's fast path if it has one (False: ``net.forward``)."""
-    x = np.asarray(x)
+    _check_net(net)
+    _v.param_dict("params", params)
+    x = _check_images("x", x)
+    batch_size = _check_batch_size("batch_size", batch_size)
+    dtype = _v.float_type("dtype", dtype)
+    fast = _v.flag("fast", fast)
+    return _predict_logits(net, params, x, batch_size, dtype, fast)
+
+
+def _predict_logits(net, params, x, batch_size, dtype, fast):
     out = []
     for start in range(0, len(x), batch_size):
         xb = prepare_images(x[start:start + batch_size], dtype)
@@ -407,19 +547,23 @@ def predict_logits(net, params, x, batch_size=500, dtype=np.float32, *, fast=Tru
 
 
 def predict(net, params, x, batch_size=500, dtype=np.float32, *, fast=True):
-    """Predicted labels (N,) int64: argmax of the logits, or z > 0 for one output."""
+    """Predicted labels (N,) int64: argmax of the logits, or z > 0 for one output.
+
+    The arguments are those of :func:`predict_logits` (checked there)."""
     return _labels_from_logits(predict_logits(net, params, x, batch_size, dtype, fast=fast))
 
 
 def accuracy(net, params, x, y, batch_size=500, dtype=np.float32, *, fast=True):
-    """Fraction of images whose predicted label equals y (N,)."""
-    return float(np.mean(predict(net, params, x, batch_size, dtype, fast=fast)
-                         == np.asarray(y).reshape(-1)))
+    """Fraction of images whose predicted label equals y (N,) (integer labels, one per image)."""
+    y = _v.labels("y", y, len(_check_images("x", x)))
+    return float(np.mean(predict(net, params, x, batch_size, dtype, fast=fast) == y))
 
 
 def evaluate(net, params, x, y, loss="softmax_cross_entropy", batch_size=500,
              dtype=np.float32, *, fast=True):
     """(mean loss, accuracy) over x, y, computed in mini-batches."""
+    _v.one_of("loss", loss, LOSSES)
+    y = _check_targets("y", y, len(_check_images("x", x)), loss)
     z = predict_logits(net, params, x, batch_size, dtype, fast=fast)
     value, _ = loss_and_grad(loss, z, y)
     return value, float(np.mean(_labels_from_logits(z) == np.asarray(y).reshape(-1)))
@@ -429,9 +573,12 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
     """Counts C (K, K): C[i, j] = number of images of true class i predicted as j.
 
     The diagonal holds the correct predictions; row i sums to the count of class i.
+    y_true, y_pred: integer labels (N,); num_classes: K (default: the largest label + 1),
+    every label must lie in [0, K).
     """
-    y_true = np.asarray(y_true, dtype=np.int64).reshape(-1)
-    y_pred = np.asarray(y_pred, dtype=np.int64).reshape(-1)
+    num_classes = _v.optional_integer("num_classes", num_classes, 1)
+    y_true = _v.labels("y_true", y_true, None, num_classes)
+    y_pred = _v.labels("y_pred", y_pred, None, num_classes)
     if y_true.shape != y_pred.shape:
         raise ValueError(f"y_true and y_pred must have the same length, got "
                          f"{y_true.shape} and {y_pred.shape}")
@@ -441,7 +588,12 @@ def confusion_matrix(y_true, y_pred, num_classes=None):
 
 def majority_baseline(y_train, y_test):
     """Accuracy on y_test of always answering the most frequent class of y_train,
-    the score any classifier must beat. Returns (class, accuracy)."""
-    counts = np.bincount(np.asarray(y_train, dtype=np.int64).reshape(-1))
+    the score any classifier must beat. Returns (class, accuracy).
+    y_train, y_test: integer labels (N,), each with at least one label."""
+    y_train, y_test = _v.labels("y_train", y_train), _v.labels("y_test", y_test)
+    for name, values in (("y_train", y_train), ("y_test", y_test)):
+        if values.size == 0:
+            raise ValueError(f"{name} must hold at least one label, got an empty array")
+    counts = np.bincount(y_train)
     majority = int(np.argmax(counts))
-    return majority, float(np.mean(np.asarray(y_test).reshape(-1) == majority))
+    return majority, float(np.mean(y_test == majority))

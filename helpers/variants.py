@@ -34,6 +34,7 @@ import itertools
 
 import numpy as np
 
+from . import _validate as _v
 from . import layers as _layers
 from . import nets as _nets
 from . import losses as _losses
@@ -62,8 +63,13 @@ SATURATED_SLOPE = 0.01
 
 
 def _check_choice(name, value):
-    if value not in CHOICES[name]:
-        raise ValueError(f"{name} must be one of {CHOICES[name]}, got {value!r}")
+    if name == "standardize":          # True or False, not 1, 0 or "yes"
+        return _v.flag(name, value)
+    return _v.one_of(name, value, CHOICES[name])
+
+
+def _check_labels(name, y, n):
+    return _v.labels(name, y, n, 10)
 
 
 def variant_forward(params, x, *, activation="sigmoid", standardize=False):
@@ -89,6 +95,10 @@ def variant_backward(ds, cache):
     differentiates it): ds is used as dz2, and the rest is the article network's
     backward. Returns {"w1", "b1", "W2", "b2"} (those present).
     """
+    if not isinstance(cache, tuple) or len(cache) != 5:
+        raise TypeError(f"cache must be the cache that variant_forward returned, got "
+                        f"{_v._shown(cache)}")
+    _nets._check_rows("ds", ds, len(cache[2]), "(N, K)")
     return _nets.article_backward(ds, cache)
 
 
@@ -102,6 +112,8 @@ def variant_loss(s, y, *, head="softmax", reduction="mean"):
     """
     _check_choice("head", head)
     _check_choice("reduction", reduction)
+    s = _v.as_array("s", s, 2, "(N, K)")
+    y = _v.labels("y", y, len(s), s.shape[1])
     if head == "softmax":
         loss, ds = _losses.softmax_cross_entropy(s, y)
     else:
@@ -124,6 +136,7 @@ def variant_step(params, x, y, *, activation="sigmoid", standardize=False, head=
 
 def grad_norms(grads):
     """{name: Euclidean norm} of each gradient array (as Python floats)."""
+    _v.param_dict("grads", grads)
     return {k: float(np.sqrt(np.sum(np.square(g, dtype=np.float64)))) for k, g in grads.items()}
 
 
@@ -137,6 +150,11 @@ def unit_statistics(cache, s, head="softmax"):
                           probability is above 1 - SATURATED_SLOPE,
         "z2_std":         standard deviation of the scores s over the batch}
     """
+    if not isinstance(cache, tuple) or len(cache) != 5:
+        raise TypeError(f"cache must be the cache that variant_forward returned, got "
+                        f"{_v._shown(cache)}")
+    _check_choice("head", head)
+    s = _v.as_array("s", s, 2, "(N, K)")
     _, z1, a1, _, activation = cache
     if activation == "sigmoid":
         conv = float(np.mean(a1 * (1 - a1) < SATURATED_SLOPE))
@@ -167,7 +185,16 @@ def run_variant(x, y, *, init="scaled", activation="sigmoid", standardize=False,
                         ("reduction", reduction), ("head", head)):
         _check_choice(name, value)
     x = prepare_images(x)
-    y = np.asarray(y, dtype=np.int64)
+    y = _check_labels("y", y, len(x))
+    steps = _v.integer("steps", steps, 0)
+    lr = _v.number("lr", lr, 0)
+    num_filters = _v.integer("num_filters", num_filters, 1)
+    if (x_val is None) != (y_val is None):
+        raise ValueError(f"x_val and y_val must be given together, got "
+                         f"{'x_val' if y_val is None else 'y_val'} only")
+    if x_val is not None:
+        x_val = prepare_images(x_val)
+        y_val = _check_labels("y_val", y_val, len(x_val))
     params = init_article_net(10, num_filters=num_filters, init=init, bias=True, seed=seed)
     switches = dict(activation=activation, standardize=standardize, head=head, reduction=reduction)
     result = {"init": init, **switches, "steps": steps, "lr": lr, "n": len(x)}
@@ -191,8 +218,8 @@ def run_variant(x, y, *, init="scaled", activation="sigmoid", standardize=False,
         result["finite"] = bool(finite)
         result["train_accuracy"] = _accuracy(params, x, y, activation) if finite else float("nan")
         if x_val is not None:
-            result["val_accuracy"] = (_accuracy(params, prepare_images(x_val), np.asarray(y_val),
-                                                activation) if finite else float("nan"))
+            result["val_accuracy"] = (_accuracy(params, x_val, y_val, activation)
+                                      if finite else float("nan"))
     return result
 
 
@@ -204,6 +231,9 @@ def _accuracy(params, x, y, activation):
 
 def grid_key(init, activation, standardize, reduction, head):
     """The key of one configuration in :func:`variant_grid`'s dict."""
+    for name, value in (("init", init), ("activation", activation), ("standardize", standardize),
+                        ("reduction", reduction), ("head", head)):
+        _check_choice(name, value)
     return (init, activation, bool(standardize), reduction, head)
 
 
@@ -213,7 +243,15 @@ def variant_grid(x, y, *, steps=20, lr=0.5, seed=0, x_val=None, y_val=None, fixe
 
     -> {grid_key(...): result}
     """
+    if fixed is not None and not isinstance(fixed, dict):
+        raise TypeError(f"fixed must be None or a dict of switches, got {_v._shown(fixed)}")
     fixed = dict(fixed or {})
+    for name, value in fixed.items():
+        if name not in CHOICES:
+            raise ValueError(f"fixed must name switches among {tuple(CHOICES)}, got {name!r}")
+        _check_choice(name, value)
+    _v.integer("steps", steps, 0)
+    _v.number("lr", lr, 0)
     names = list(CHOICES)
     values = [(fixed[n],) if n in fixed else CHOICES[n] for n in names]
     grid = {}

@@ -55,7 +55,7 @@ def test_input_gradient_matches_finite_differences(of):
             return z[np.arange(2), target].sum()
         return softmax_cross_entropy(z, target)[0] * len(z)      # sum of the per-image losses
 
-    num = numerical_gradient(lambda: total(x), x)
+    num = numerical_gradient(total, x)
     assert dx.shape == x.shape
     assert norm_rel_error(dx, num) < 1e-7
     assert norm_rel_error(dx, -num) > 0.5          # a sign slip would fail
@@ -190,7 +190,7 @@ def test_unit_gradient_matches_finite_differences_and_stays_in_the_field(layer):
     def unit(xx):
         return nets.cnn_feature_maps(p, xx)[key][0, c, i, i]
 
-    num = numerical_gradient(lambda: unit(x), x)[0, 0]
+    num = numerical_gradient(unit, x)[0, 0]
     assert norm_rel_error(g, num) < 1e-7
     field = A.receptive_field(layer, i, i)
     assert np.all(g[~field] == 0) and np.any(g != 0)

@@ -88,8 +88,8 @@ def test_standardized_output_has_mean_0_and_std_1():
 def test_all_bugs_fixed_gives_the_exact_gradients(standardize):
     _, X, y, f, wo = problem(init="scaled")
     cache = ae.forward(f, wo, X, standardize)
-    num_f = numerical_gradient(lambda: ae.error(ae.forward(f, wo, X, standardize)["o"], y, "mean"), f)
-    num_w = numerical_gradient(lambda: ae.error(ae.head(cache["a1f"], wo, standardize)[2], y), wo)
+    num_f = numerical_gradient(lambda f: ae.error(ae.forward(f, wo, X, standardize)["o"], y, "mean"), f)
+    num_w = numerical_gradient(lambda wo: ae.error(ae.head(cache["a1f"], wo, standardize)[2], y), wo)
     assert ae.norm_rel_error(ae.filter_gradient(cache, wo, y, **ALL_FIXED), num_f) < 1e-7
     assert ae.norm_rel_error(ae.dense_gradient(cache, y, ignore_standardization=False), num_w) < 1e-7
 

@@ -10,7 +10,7 @@ from helpers.gradcheck import numerical_gradient, numerical_gradient_array, rel_
 
 def test_gradient_of_sum_of_squares_is_2x():
     x = np.array([[-1.5, 0.0, 2.0], [0.25, 3.0, -4.0]])
-    grad = numerical_gradient(lambda: np.sum(x**2), x)
+    grad = numerical_gradient(lambda x: np.sum(x**2), x)
     assert grad.shape == x.shape and grad.dtype == np.float64
     # Central differences are exact for quadratics up to round-off.
     np.testing.assert_allclose(grad, 2 * x, atol=1e-9)
@@ -19,10 +19,10 @@ def test_gradient_of_sum_of_squares_is_2x():
 
 def test_gradient_of_smooth_functions():
     x = np.linspace(-2, 2, 9)
-    assert rel_error(numerical_gradient(lambda: np.sum(np.sin(x)), x), np.cos(x)) < 1e-8
-    assert rel_error(numerical_gradient(lambda: np.sum(np.exp(x)), x), np.exp(x)) < 1e-8
+    assert rel_error(numerical_gradient(lambda x: np.sum(np.sin(x)), x), np.cos(x)) < 1e-8
+    assert rel_error(numerical_gradient(lambda x: np.sum(np.exp(x)), x), np.exp(x)) < 1e-8
     # A function coupling the coordinates: f = (sum x)^2 -> df/dx_i = 2 sum x.
-    grad = numerical_gradient(lambda: np.sum(x) ** 2 + x[3] * x[5], x)
+    grad = numerical_gradient(lambda x: np.sum(x) ** 2 + x[3] * x[5], x)
     expected = np.full(9, 2 * x.sum())
     expected[3] += x[5]
     expected[5] += x[3]
@@ -32,14 +32,14 @@ def test_gradient_of_smooth_functions():
 def test_error_shrinks_like_h_squared():
     x = np.array([0.7])
     exact = 3 * 0.7**2
-    err = [abs(numerical_gradient(lambda: x[0] ** 3, x, h=h)[0] - exact) for h in (1e-2, 1e-3)]
+    err = [abs(numerical_gradient(lambda x: x[0] ** 3, x, h=h)[0] - exact) for h in (1e-2, 1e-3)]
     # The truncation error of a central difference for x^3 is exactly h^2.
     assert err[0] == pytest.approx(1e-4, rel=1e-3) and err[1] == pytest.approx(1e-6, rel=1e-2)
 
 
 def test_zero_dimensional_array():
     x = np.array(3.0)
-    assert numerical_gradient(lambda: float(x) ** 2, x) == pytest.approx(6.0)
+    assert numerical_gradient(lambda x: float(x) ** 2, x) == pytest.approx(6.0)
 
 
 def test_restores_x_after_perturbing():
@@ -47,9 +47,10 @@ def test_restores_x_after_perturbing():
     saved = x.copy()
     seen = []
 
-    def f():
-        seen.append(x.copy())
-        return np.sum(x**3)
+    def f(xp):
+        assert xp is x                      # the very array, perturbed in place
+        seen.append(xp.copy())
+        return np.sum(xp**3)
 
     numerical_gradient(f, x)
     np.testing.assert_array_equal(x, saved)
@@ -66,7 +67,7 @@ def test_restores_x_when_f_raises():
     saved = x.copy()
     calls = []
 
-    def f():
+    def f(x):
         calls.append(1)
         if len(calls) == 3:
             raise RuntimeError("boom")
@@ -77,7 +78,7 @@ def test_restores_x_when_f_raises():
     np.testing.assert_array_equal(x, saved)
     with pytest.raises(RuntimeError, match="boom"):
         calls.clear()
-        numerical_gradient_array(lambda: f() * np.ones(2), x, np.ones(2))
+        numerical_gradient_array(lambda x: f(x) * np.ones(2), x, np.ones(2))
     np.testing.assert_array_equal(x, saved)
 
 
@@ -85,7 +86,7 @@ def test_gradient_of_a_non_contiguous_view():
     base = np.arange(12.0).reshape(3, 4)
     x = base.T                      # a view: perturbing it perturbs base
     assert not x.flags["C_CONTIGUOUS"]
-    grad = numerical_gradient(lambda: np.sum(base**2), x)
+    grad = numerical_gradient(lambda xt: np.sum(xt**2), x)
     np.testing.assert_allclose(grad, 2 * x, atol=1e-8)
     np.testing.assert_array_equal(base, np.arange(12.0).reshape(3, 4))
 
@@ -94,14 +95,14 @@ def test_gradient_of_a_non_contiguous_view():
                          ids=["float32", "int64", "list", "python float"])
 def test_rejects_anything_but_a_float64_array(bad):
     with pytest.raises(TypeError, match=r"x must be a float64 ndarray"):
-        numerical_gradient(lambda: 0.0, bad)
+        numerical_gradient(lambda x: 0.0, bad)
     with pytest.raises(TypeError, match=r"x must be a float64 ndarray"):
-        numerical_gradient_array(lambda: np.zeros(1), bad, np.ones(1))
+        numerical_gradient_array(lambda x: np.zeros(1), bad, np.ones(1))
 
 
 def test_float32_message_explains_why():
     with pytest.raises(TypeError, match=r"float32"):
-        numerical_gradient(lambda: 0.0, np.ones(2, np.float32))
+        numerical_gradient(lambda x: 0.0, np.ones(2, np.float32))
 
 
 # ---------------------------------------------------------------- numerical_gradient_array
@@ -110,7 +111,7 @@ def test_gradient_array_of_an_elementwise_function():
     rng = np.random.default_rng(0)
     x = rng.uniform(-1, 1, (3, 4))
     dout = rng.uniform(0.5, 1.5, (3, 4))
-    grad = numerical_gradient_array(lambda: np.tanh(x), x, dout)
+    grad = numerical_gradient_array(lambda x: np.tanh(x), x, dout)
     assert rel_error(grad, dout * (1 - np.tanh(x) ** 2)) < 1e-8
 
 
@@ -118,7 +119,7 @@ def test_gradient_array_of_a_matrix_product():
     # f(W) = x @ W: the gradient of sum(f * dout) is x.T @ dout.
     rng = np.random.default_rng(1)
     x, W, dout = rng.uniform(0.5, 1.5, (4, 3)), rng.uniform(0.5, 1.5, (3, 2)), rng.uniform(0.5, 1.5, (4, 2))
-    grad = numerical_gradient_array(lambda: x @ W, W, dout)
+    grad = numerical_gradient_array(lambda W: x @ W, W, dout)
     assert rel_error(grad, x.T @ dout) < 1e-8
 
 
@@ -126,13 +127,13 @@ def test_gradient_array_copies_outputs_that_alias_x():
     # f returns x itself (a view): the + and - evaluations must not overwrite each other.
     x = np.array([1.0, -2.0, 3.0])
     dout = np.array([2.0, 3.0, 4.0])
-    np.testing.assert_allclose(numerical_gradient_array(lambda: x, x, dout), dout, atol=1e-9)
+    np.testing.assert_allclose(numerical_gradient_array(lambda x: x, x, dout), dout, atol=1e-9)
 
 
 def test_gradient_array_checks_dout_shape():
     x = np.ones(3)
     with pytest.raises(ValueError, match=r"dout must have the shape of f's output \(3,\), got \(2,\)"):
-        numerical_gradient_array(lambda: 2 * x, x, np.ones(2))
+        numerical_gradient_array(lambda x: 2 * x, x, np.ones(2))
     np.testing.assert_array_equal(x, np.ones(3))
 
 
@@ -168,7 +169,7 @@ def test_rel_error_properties():
 
 def test_rel_error_separates_a_right_gradient_from_a_wrong_one():
     x = np.linspace(-1, 1, 6)       # no x = 0, where the exact gradient 0 meets round-off
-    numeric = numerical_gradient(lambda: np.sum(x**3), x)
+    numeric = numerical_gradient(lambda x: np.sum(x**3), x)
     assert rel_error(3 * x**2, numeric) < 1e-7
     assert rel_error(2 * x**2, numeric) > 0.1                   # a wrong factor
     assert rel_error(3 * x**2 + 1e-4, numeric) > 1e-5           # a small bias
@@ -219,3 +220,57 @@ def test_step_h_must_be_positive_and_finite(h):
 def test_rel_error_refuses_complex_arrays():
     with pytest.raises(TypeError, match="a must be a real numeric array"):
         rel_error(np.array([1 + 1j]), np.array([1 - 1j]))
+
+
+# ---- the course itself uses f(x) (issue 14) ------------------------------------------------
+
+def _functions_without_arguments(source):
+    import ast
+    return {node.name for node in ast.walk(ast.parse(source))
+            if isinstance(node, ast.FunctionDef) and not node.args.args
+            and not node.args.vararg and not node.args.posonlyargs}
+
+
+def _zero_argument_gradient_calls(source, no_args=frozenset()):
+    """Calls numerical_gradient[_array](f, ...) whose f is a function without arguments:
+    a `lambda:` or a name defined with `def name():` (in ``source`` or in ``no_args``)."""
+    import ast
+    tree = ast.parse(source)
+    no_args = set(no_args) | _functions_without_arguments(source)
+    found = []
+    for node in ast.walk(tree):
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+                and node.func.id in ("numerical_gradient", "numerical_gradient_array") and node.args):
+            f = node.args[0]
+            if ((isinstance(f, ast.Lambda) and not f.args.args and not f.args.vararg)
+                    or (isinstance(f, ast.Name) and f.id in no_args)):
+                found.append(f"line {node.lineno}: {ast.unparse(node)[:80]}")
+    return found
+
+
+def test_the_scan_finds_zero_argument_calls():
+    # The scan below must be able to fail.
+    assert _zero_argument_gradient_calls("numerical_gradient(lambda: loss(x), x)")
+    assert _zero_argument_gradient_calls("def f():\n    return 1\nnumerical_gradient_array(f, x, d)")
+    assert not _zero_argument_gradient_calls("numerical_gradient(lambda x: loss(x), x)")
+    assert not _zero_argument_gradient_calls("def f(x):\n    return 1\nnumerical_gradient(f, x)")
+    assert _zero_argument_gradient_calls("numerical_gradient(E, w)", no_args={"E"})
+
+
+def test_notebooks_call_f_with_the_perturbed_array():
+    import json
+    from pathlib import Path
+    root = Path(__file__).resolve().parents[1]
+    bad = []
+    for path in sorted((root / "notebooks").glob("*.ipynb")):
+        cells = json.loads(path.read_text(encoding="utf-8"))["cells"]
+        sources = {i: "\n".join("" if line.lstrip().startswith(("%", "!")) else line
+                                for line in "".join(cell["source"]).splitlines())
+                   for i, cell in enumerate(cells) if cell["cell_type"] == "code"}
+        no_args = set().union(*map(_functions_without_arguments, sources.values()))
+        for i, source in sources.items():        # a function defined in one cell, used in another
+            bad += [f"{path.name} cell {i}, {hit}"
+                    for hit in _zero_argument_gradient_calls(source, no_args)]
+            for output in cells[i].get("outputs", []):
+                assert "DeprecationWarning" not in json.dumps(output), (path.name, i)
+    assert not bad, "\n".join(bad)

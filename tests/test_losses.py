@@ -58,7 +58,7 @@ def test_half_squared_error_matches_jax_and_finite_differences(case):
     j_loss, j_do = jx.half_squared_error(o, y)
     assert isinstance(loss, float) and loss == pytest.approx(j_loss, rel=1e-12)
     close(do, j_do)
-    assert rel_error(do, numerical_gradient(lambda: half_squared_error(o, y)[0], o)) < 1e-7
+    assert rel_error(do, numerical_gradient(lambda o: half_squared_error(o, y)[0], o)) < 1e-7
 
 
 def test_half_squared_error_column_output_with_flat_targets():
@@ -83,7 +83,7 @@ def test_binary_cross_entropy_matches_jax_and_finite_differences(case):
     j_loss, j_dz = jx.binary_cross_entropy(z, y)
     assert isinstance(loss, float) and loss == pytest.approx(j_loss, rel=1e-12)
     close(dz, j_dz)
-    assert rel_error(dz, numerical_gradient(lambda: binary_cross_entropy(z, y)[0], z)) < 1e-7
+    assert rel_error(dz, numerical_gradient(lambda z: binary_cross_entropy(z, y)[0], z)) < 1e-7
 
 
 def test_binary_cross_entropy_soft_targets_match_jax():
@@ -131,7 +131,7 @@ def test_softmax_cross_entropy_matches_jax_and_finite_differences(case):
     assert isinstance(loss, float) and loss == pytest.approx(j_loss, rel=1e-12)
     close(dz, j_dz)
     close(dz.sum(axis=1), np.zeros(n))    # probabilities minus a one-hot: rows sum to 0
-    assert rel_error(dz, numerical_gradient(lambda: softmax_cross_entropy(z, y)[0], z)) < 1e-7
+    assert rel_error(dz, numerical_gradient(lambda z: softmax_cross_entropy(z, y)[0], z)) < 1e-7
 
 
 def test_softmax_cross_entropy_by_hand():

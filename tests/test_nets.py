@@ -133,7 +133,7 @@ def test_article_backward_matches_finite_differences(bias):
     assert set(grads) == set(p)
     for k in p:
         assert grads[k].shape == p[k].shape
-        num = numerical_gradient(lambda: np.sum(nets.article_forward(p, x)[0] * dz), p[k])
+        num = numerical_gradient(lambda a: np.sum(nets.article_forward({**p, k: a}, x)[0] * dz), p[k])
         assert norm_rel_error(grads[k], num) < 1e-8, k
 
 
@@ -189,7 +189,7 @@ def test_cnn_backward_matches_finite_differences():
     assert z.shape == (2, 3)
     grads = nets.cnn_backward(dz, cache)
     for k in p:
-        num = numerical_gradient(lambda: np.sum(nets.cnn_forward(p, x)[0] * dz), p[k])
+        num = numerical_gradient(lambda a: np.sum(nets.cnn_forward({**p, k: a}, x)[0] * dz), p[k])
         assert norm_rel_error(grads[k], num) < 1e-7, k
 
 

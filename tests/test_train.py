@@ -29,7 +29,7 @@ def test_loss_gradients_match_finite_differences(loss, m):
     z = rng.standard_normal((5, m))
     y = rng.integers(0, m, 5) if m > 1 else rng.integers(0, 2, 5)
     _, dz = train.loss_and_grad(loss, z, y)
-    num = numerical_gradient(lambda: train.loss_and_grad(loss, z, y)[0], z)
+    num = numerical_gradient(lambda z: train.loss_and_grad(loss, z, y)[0], z)
     assert rel_error(dz, num) < 1e-7
 
 

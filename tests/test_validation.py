@@ -261,13 +261,13 @@ CASES = {
     # ------------------------------------------------ gradcheck
     "numerical_gradient: x float32": (
         TypeError, ["x", "float64", "float32"],
-        lambda: numerical_gradient(lambda: 0.0, np.zeros(2, np.float32))),
+        lambda: numerical_gradient(lambda x: 0.0, np.zeros(2, np.float32))),
     "numerical_gradient_array: x float32": (
         TypeError, ["x", "float64", "float32"],
-        lambda: numerical_gradient_array(lambda: 0.0, np.zeros(2, np.float32), 1.0)),
+        lambda: numerical_gradient_array(lambda x: 0.0, np.zeros(2, np.float32), 1.0)),
     "numerical_gradient_array: dout shape": (
         ValueError, ["dout", "(3,)", "(4,)"],
-        lambda: numerical_gradient_array(lambda: np.zeros(3), np.zeros(2), np.zeros(4))),
+        lambda: numerical_gradient_array(lambda x: np.zeros(3), np.zeros(2), np.zeros(4))),
     "rel_error: shape mismatch": (
         ValueError, ["a and b", "(2, 3)", "(3, 2)"],
         lambda: rel_error(np.zeros((2, 3)), np.zeros((3, 2)))),

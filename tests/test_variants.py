@@ -59,8 +59,8 @@ def test_backward_is_the_true_gradient_without_standardization(activation, head)
     options = dict(activation=activation, standardize=False, head=head, reduction="mean")
     _, _, grads, _ = variants.variant_step(params, x, y, **options)
     for key in ("w1", "b1", "b2"):
-        numerical = numerical_gradient(lambda: variants.variant_step(params, x, y, **options)[0],
-                                       params[key])
+        numerical = numerical_gradient(
+            lambda a: variants.variant_step({**params, key: a}, x, y, **options)[0], params[key])
         assert rel_error(numerical, grads[key]) < 1e-6, key
     # W2 is large: check a few entries.
     W2 = params["W2"]
@@ -84,7 +84,8 @@ def test_standardization_is_skipped_in_the_backward_pass():
     hand = variants.variant_backward(ds, cache)
     assert all(np.array_equal(hand[k], grads_std[k]) for k in grads_std)
     numerical = numerical_gradient(
-        lambda: variants.variant_step(params, x, y, standardize=True, **options)[0], params["w1"])
+        lambda w1: variants.variant_step({**params, "w1": w1}, x, y, standardize=True, **options)[0],
+        params["w1"])
     assert rel_error(numerical, grads_std["w1"]) > 0.1        # not the loss's gradient
 
 

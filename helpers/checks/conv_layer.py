@@ -262,9 +262,12 @@ def _check_gradients(got, case, x, w, dout, what):
 
 
 def _numerical(x, w, b, dout, s, p):
-    def forward():
+    # numerical dx, dw, db of sum(dout * out): each f receives the perturbed array
+    def out(x, w, b):
         return conv2d_forward(x, w, b, stride=s, padding=p)[0]
-    return [numerical_gradient_array(forward, a, dout) for a in (x, w, b)]
+    return [numerical_gradient_array(lambda x: out(x, w, b), x, dout),
+            numerical_gradient_array(lambda w: out(x, w, b), w, dout),
+            numerical_gradient_array(lambda b: out(x, w, b), b, dout)]
 
 
 @exercise("a naive multi-channel convolution backward",
@@ -312,7 +315,8 @@ def _broken_backward(which):
 
 
 @exercise("a gradient check of a convolution's backward pass",
-          spoilers=("numerical_gradient_array(forward, x, dout)",),
+          spoilers=("numerical_gradient_array(forward, x, dout)",
+                    "numerical_gradient_array(lambda x"),
           placeholder="your function gradient_check(backward, x, w, b, dout, stride, padding)")
 def check_conv_gradcheck(fn):
     """fn(backward, x, w, b, dout, stride, padding) -> (err_dx, err_dw, err_db), the relative
@@ -340,9 +344,8 @@ def check_conv_gradcheck(fn):
         if which is None:
             if max(errors) < 1e-7:
                 continue
-            unweighted = [rel_error(g, numerical_gradient_array(
-                lambda: conv2d_forward(x, w, b, stride=s, padding=p)[0], a, np.ones_like(dout)))
-                for g, a in zip(backward(dout, x, w, s, p), (x, w, b))]
+            unweighted = [rel_error(g, n) for g, n in zip(
+                backward(dout, x, w, s, p), _numerical(x, w, b, np.ones_like(dout), s, p))]
             hint = ""
             if np.allclose(errors, unweighted, rtol=1e-3):
                 hint = (" Your numerical gradient is that of sum(out), not of sum(dout * out): "
