@@ -334,6 +334,9 @@ CASES = {
     "fast.conv2d_forward: padding: negative": (
         ValueError, ["padding", "-1"], call(fast.conv2d_forward, X8, np.zeros((2, 1, 3, 3)),
                                             padding=-1)),
+    "fast.conv2d_forward: dilation: zero": (
+        ValueError, ["dilation", "0"], call(fast.conv2d_forward, X8, np.zeros((2, 1, 3, 3)),
+                                            dilation=0)),
     "fast.conv2d_backward: dout: wrong shape": (
         ValueError, ["dout", "(2, 2, 8, 8)", "(1, 2, 8, 8)"],
         call(fast.conv2d_backward, np.zeros((1, 2, 8, 8)), CACHE_FAST)),
