@@ -25,6 +25,12 @@ parameters' dtype (float64 parameters and images for gradient checks).
     class_images(params, classes, steps, lr, l2)     (K, H, W): gradient ascent on z_c(x) - l2 ||x||^2
                                                      from a blank image
 
+Every argument is checked first (``helpers._validate``), with a message naming the argument
+and the value received: params must be the improved CNN's six float32 or float64 arrays;
+x must be finite, N >= 1 images of the size the dense layer reads, and in [0, 1] where the
+function clips to that range (fgsm, fgsm_accuracy, smallest_flipping_eps); classes are
+integers; an image side is at most ``MAX_IMAGE_SIZE``.
+
 The layers of the improved CNN, as this module names them (``LAYERS``)::
 
     conv1  z1 (N, C1, 28, 28)   3x3, stride 1, padding 1
@@ -168,7 +174,7 @@ def occlusion_map(params, x, target, *, size=6, stride=2, fill=0.5):
     """How much the class score drops when a grey square hides part of the image.
 
     x (N, 1, H, W) in [0, 1]; target (N,) or an int; size: the square's side s;
-    stride: how far it moves; fill: its grey level.
+    stride: how far it moves; fill: its grey level, in [0, 1].
     -> drop (N, OH, OW), OH = (H - s) // stride + 1, OW likewise:
 
         drop[n, i, j] = z_t(x_n) - z_t(x_n with x[i*stride : i*stride + s,
@@ -199,7 +205,8 @@ def occlusion_map(params, x, target, *, size=6, stride=2, fill=0.5):
 def window_sums(maps, size=6, stride=2):
     """Sum of a map over the occlusion squares: (N, H, W) -> (N, OH, OW),
     out[n, i, j] = sum of maps[n, i*stride : i*stride + size, j*stride : j*stride + size],
-    so that a saliency map can be compared square by square with :func:`occlusion_map`."""
+    so that a saliency map can be compared square by square with :func:`occlusion_map`.
+    maps: finite, N >= 1 maps of at least size x size."""
     maps = _v.finite("maps", as_float("maps", maps, 3, "(N, H, W)"))
     size, stride = positive_int("size", size), positive_int("stride", stride)
     if maps.shape[0] == 0 or size > min(maps.shape[1:]):
@@ -215,6 +222,8 @@ def correlation(a, b):
     """Pearson correlation of two arrays of the same shape, flattened: a number in [-1, 1].
 
     r = sum (a - mean a)(b - mean b) / sqrt(sum (a - mean a)^2 sum (b - mean b)^2)
+
+    a, b: finite, neither constant (a constant array has no correlation).
     """
     a = _v.finite("a", as_float("a", a)).astype(np.float64).ravel()
     b = _v.finite("b", as_float("b", b)).astype(np.float64).ravel()

@@ -15,6 +15,10 @@ prepared the same way before the network reads it.
 Coordinates are (row, column) of pixel centres: pixel (i, j) covers [i, i + 1) x [j, j + 1)
 and its centre is (i + 0.5, j + 0.5) in drawing units; ``stroke_segment`` takes points in
 those units (a mouse position on a canvas is one). NumPy and scipy.ndimage only.
+
+Every argument is checked first, with a message naming it and the value received: images
+finite, non-empty, >= 0; sides (box, size) integers in [1, MAX_SIDE]; a resized image at
+most MAX_SIDE on each side; stroke points within MAX_COORDINATE pixels of the origin.
 """
 
 import numbers
