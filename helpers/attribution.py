@@ -232,7 +232,8 @@ def correlation(a, b):
     for name, v in (("a", a), ("b", b)):
         if v.size < 2 or np.all(v == v[0]):
             raise ValueError(f"{name} is a constant array (a constant array has no correlation): "
-                             f"got {v.size} entries" + (f", all {v[0]:g}" if v.size else ""))
+                             f"got {v.size} entr{'y' if v.size == 1 else 'ies'}"
+                             + (f", all {v[0]:g}" if v.size else ""))
     a, b = a - a.mean(), b - b.mean()
     denominator = np.sqrt(np.sum(a * a) * np.sum(b * b))
     if denominator == 0:
