@@ -25,6 +25,12 @@ parameters' dtype (float64 parameters and images for gradient checks).
     class_images(params, classes, steps, lr, l2)     (K, H, W): gradient ascent on z_c(x) - l2 ||x||^2
                                                      from a blank image
 
+Every argument is checked first (``helpers._validate``), with a message naming the argument
+and the value received: params must be the improved CNN's six float32 or float64 arrays;
+x must be finite, N >= 1 images of the size the dense layer reads, and in [0, 1] where the
+function clips to that range (fgsm, fgsm_accuracy, smallest_flipping_eps); classes are
+integers; an image side is at most ``MAX_IMAGE_SIZE``.
+
 The layers of the improved CNN, as this module names them (``LAYERS``)::
 
     conv1  z1 (N, C1, 28, 28)   3x3, stride 1, padding 1
@@ -33,13 +39,16 @@ The layers of the improved CNN, as this module names them (``LAYERS``)::
     pool2  p2 (N, C2, 7, 7)     2x2, stride 2
 """
 
+import numbers
+
 import numpy as np
 
 from . import conv as _conv
 from . import layers as _layers
 from . import nets as _nets
 from . import train as _train
-from ._validate import as_array, as_float, integer_labels, positive_int
+from . import _validate as _v
+from ._validate import as_array, as_float, positive_int
 
 __all__ = [
     "LAYERS", "input_gradient", "saliency", "occlusion_map", "window_sums", "correlation",
@@ -54,23 +63,62 @@ _LAYER_NAMES = tuple(name for name, _, _ in LAYERS)
 
 # ---------------------------------------------------------------- arguments
 
-def _images(params, x):
-    """x as (N, 1, H, W) in the parameters' dtype."""
+#: the largest image side :func:`receptive_field` and :func:`class_images` accept
+#: (a larger one would only exhaust the memory).
+MAX_IMAGE_SIZE = 1024
+
+
+def _params(params):
+    """The improved CNN's parameters: a dict with its six arrays, float32 or float64."""
+    _v.param_dict("params", params, _nets._CNN_KEYS)
+    for key, value in params.items():
+        if not isinstance(value, np.ndarray):
+            raise TypeError(f"params[{key!r}] must be a NumPy array, got {_v._shown(value)}")
+    dtype = params["w1"].dtype
+    if dtype not in (np.float32, np.float64):
+        raise TypeError(f"params['w1'] must be float32 or float64 (the dtype the functions "
+                        f"compute in), got {dtype}")
+    return params
+
+
+def _images(params, x, unit_range=False):
+    """x as (N, 1, H, W) in the parameters' dtype, finite, of the size the network reads.
+
+    unit_range: also require pixels in [0, 1] (where the function clips to that range).
+    """
     x = as_array("x", x, 4, "(N, 1, H, W)")
+    c = params["w1"].shape[1]
+    h, w = x.shape[2:]
+    features = params["W3"].shape[0]
+    if x.shape[0] == 0 or x.shape[1] != c or params["w2"].shape[0] * (h // 4) * (w // 4) != features:
+        raise ValueError(f"x must be a batch of N >= 1 images of shape (N, {c}, H, W) that the "
+                         f"network reads (C2 * (H // 4) * (W // 4) = {features} features for its "
+                         f"dense layer), got shape {x.shape}")
+    _v.finite("x", x)
+    if unit_range and (x.min() < 0 or x.max() > 1):
+        raise ValueError(f"x must hold pixels in [0, 1] (nets.prepare_images), got values from "
+                         f"{x.min():g} to {x.max():g}")
     return x.astype(params["w1"].dtype, copy=False)
 
 
 def _targets(name, target, n, num_classes):
     """One class per image: an int (the same class for all) or (N,) integer labels."""
-    if isinstance(target, (int, np.integer)) and not isinstance(target, bool):
-        target = np.full(n, int(target))
-    return integer_labels(name, target, n, num_classes)
+    if np.ndim(target) == 0 and not isinstance(target, np.ndarray):
+        target = np.full(n, _v.integer(name, target, 0, num_classes - 1))
+    return _v.labels(name, target, n, num_classes)
 
 
 def _layer(layer):
-    if layer not in _LAYER_NAMES:
-        raise ValueError(f"layer must be one of {_LAYER_NAMES}, got {layer!r}")
-    return _LAYER_NAMES.index(layer)
+    return _LAYER_NAMES.index(_v.one_of("layer", layer, _LAYER_NAMES))
+
+
+def _unit(name, value, size, layer, axis):
+    """An index into one axis of a layer's maps."""
+    value = _v.integer(name, value)
+    if not 0 <= value < size:
+        raise ValueError(f"{name} must lie in [0, {size}) ({layer}'s maps have {size} "
+                         f"{axis}), got {value}")
+    return value
 
 
 # ---------------------------------------------------------------- gradients with respect to x
@@ -89,9 +137,8 @@ def input_gradient(params, x, target, *, of="score"):
     and softmax(z) - onehot(t) for the loss (notebook 10), then ``nets.cnn_backward``
     down to x (dense, pool, relu, conv, twice).
     """
-    x = _images(params, x)
-    if of not in ("score", "loss"):
-        raise ValueError(f"of must be 'score' or 'loss', got {of!r}")
+    x = _images(_params(params), x)
+    _v.one_of("of", of, ("score", "loss"))
     z, cache = _nets.cnn_forward(params, x)
     n, k = z.shape
     t = _targets("target", target, n, k)
@@ -127,7 +174,7 @@ def occlusion_map(params, x, target, *, size=6, stride=2, fill=0.5):
     """How much the class score drops when a grey square hides part of the image.
 
     x (N, 1, H, W) in [0, 1]; target (N,) or an int; size: the square's side s;
-    stride: how far it moves; fill: its grey level.
+    stride: how far it moves; fill: its grey level, in [0, 1].
     -> drop (N, OH, OW), OH = (H - s) // stride + 1, OW likewise:
 
         drop[n, i, j] = z_t(x_n) - z_t(x_n with x[i*stride : i*stride + s,
@@ -135,8 +182,9 @@ def occlusion_map(params, x, target, *, size=6, stride=2, fill=0.5):
 
     Positive: the square hid something that spoke for the class (Zeiler & Fergus 2014).
     """
-    x = _images(params, x)
+    x = _images(_params(params), x)
     size, stride = positive_int("size", size), positive_int("stride", stride)
+    fill = _v.number("fill", fill, 0, 1)
     n, _, h, w = x.shape
     if size > min(h, w):
         raise ValueError(f"size must be at most the image side {min(h, w)}, got {size}")
@@ -157,9 +205,13 @@ def occlusion_map(params, x, target, *, size=6, stride=2, fill=0.5):
 def window_sums(maps, size=6, stride=2):
     """Sum of a map over the occlusion squares: (N, H, W) -> (N, OH, OW),
     out[n, i, j] = sum of maps[n, i*stride : i*stride + size, j*stride : j*stride + size],
-    so that a saliency map can be compared square by square with :func:`occlusion_map`."""
-    maps = as_float("maps", maps, 3, "(N, H, W)")
+    so that a saliency map can be compared square by square with :func:`occlusion_map`.
+    maps: finite, N >= 1 maps of at least size x size."""
+    maps = _v.finite("maps", as_float("maps", maps, 3, "(N, H, W)"))
     size, stride = positive_int("size", size), positive_int("stride", stride)
+    if maps.shape[0] == 0 or size > min(maps.shape[1:]):
+        raise ValueError(f"maps must hold N >= 1 maps at least size x size = {size} x {size}, "
+                         f"got shape {maps.shape}")
     # a size x size all-ones filter, correlated with stride: the window sums
     ones = np.ones((1, 1, size, size), dtype=maps.dtype)
     out, _ = _conv.conv2d_forward(maps[:, None], ones, stride=stride)
@@ -170,11 +222,18 @@ def correlation(a, b):
     """Pearson correlation of two arrays of the same shape, flattened: a number in [-1, 1].
 
     r = sum (a - mean a)(b - mean b) / sqrt(sum (a - mean a)^2 sum (b - mean b)^2)
+
+    a, b: finite, neither constant (a constant array has no correlation).
     """
-    a = as_float("a", a).astype(np.float64).ravel()
-    b = as_float("b", b).astype(np.float64).ravel()
+    a = _v.finite("a", as_float("a", a)).astype(np.float64).ravel()
+    b = _v.finite("b", as_float("b", b)).astype(np.float64).ravel()
     if a.shape != b.shape:
         raise ValueError(f"a and b must have the same number of entries, got {a.size} and {b.size}")
+    for name, v in (("a", a), ("b", b)):
+        if v.size < 2 or np.all(v == v[0]):
+            raise ValueError(f"{name} is a constant array (a constant array has no correlation): "
+                             f"got {v.size} entr{'y' if v.size == 1 else 'ies'}"
+                             + (f", all {v[0]:g}" if v.size else ""))
     a, b = a - a.mean(), b - b.mean()
     denominator = np.sqrt(np.sum(a * a) * np.sum(b * b))
     if denominator == 0:
@@ -194,17 +253,22 @@ def unit_gradient(params, x, layer, channel, i, j):
     Nonzero only inside the unit's receptive field (:func:`receptive_field`), and often
     on fewer pixels: closed relus and pooling's single winners cut paths off.
     """
-    x = _images(params, x)
+    x = as_array("x", x, 4, "(1, 1, H, W)")
     if x.shape[0] != 1:
         raise ValueError(f"x must hold one image, shape (1, 1, H, W), got {x.shape}")
+    x = _images(_params(params), x)
     k = _layer(layer)
     _, (cache1, cache2, _, _) = _nets.cnn_forward(params, x)
     conv1, z1, p1, pool1 = cache1
     conv2, z2, p2, _ = cache2
     shape = (z1, p1, z2, p2)[k].shape
-    if not (0 <= channel < shape[1] and 0 <= i < shape[2] and 0 <= j < shape[3]):
+    try:
+        for name, value, size, axis in (("channel", channel, shape[1], "channels"),
+                                        ("i", i, shape[2], "rows"), ("j", j, shape[3], "columns")):
+            _unit(name, value, size, layer, axis)
+    except ValueError as error:
         raise ValueError(f"unit (channel, i, j) = {(channel, i, j)} lies outside {layer}'s "
-                         f"maps of shape (C, H, W) = {shape[1:]}")
+                         f"maps of shape (C, H, W) = {shape[1:]}: {error}") from None
     onehot = np.zeros(shape, dtype=x.dtype)
     onehot[0, channel, i, j] = 1
     if k == 3:                                               # pool2 -> z2 -> p1
@@ -229,7 +293,8 @@ def receptive_field(layer, i, j, image_size=28):
     square of side :func:`receptive_field_size`, cut off at the image's border.
     """
     k = _layer(layer)
-    image_size = positive_int("image_size", image_size, minimum=4)
+    i, j = _v.integer("i", i), _v.integer("j", j)
+    image_size = _v.integer("image_size", image_size, 4, MAX_IMAGE_SIZE)
     ones = np.ones((1, 1, 3, 3))
     h = np.zeros((1, 1, image_size, image_size))
     caches = []
@@ -239,9 +304,12 @@ def receptive_field(layer, i, j, image_size=28):
         else:
             h, cache = _layers.avgpool2d_forward(h, 2, 2)
         caches.append((name, cache))
-    if not (0 <= i < h.shape[2] and 0 <= j < h.shape[3]):
+    try:
+        _unit("i", i, h.shape[2], layer, "rows")
+        _unit("j", j, h.shape[3], layer, "columns")
+    except ValueError as error:
         raise ValueError(f"unit (i, j) = {(i, j)} lies outside {layer}'s maps of shape "
-                         f"(H, W) = {h.shape[2:]}")
+                         f"(H, W) = {h.shape[2:]}: {error}") from None
     grad = np.zeros_like(h)
     grad[0, 0, i, j] = 1
     for name, cache in reversed(caches):
@@ -271,10 +339,28 @@ def receptive_field_size(layer):
 # ---------------------------------------------------------------- fooling the network
 
 def _eps(name, eps):
+    if isinstance(eps, (bool, np.bool_)) or not isinstance(eps, numbers.Real):
+        raise TypeError(f"{name} must be a number >= 0, got {_v._shown(eps)}")
     eps = float(eps)
-    if not eps >= 0:
+    if not (eps >= 0 and np.isfinite(eps)):
         raise ValueError(f"{name} must be a number >= 0, got {eps}")
     return eps
+
+
+def _eps_list(name, values, increasing=False):
+    """A 1-D sequence of finite numbers >= 0 (strictly increasing if asked) -> float64."""
+    values = as_array(name, values, 1, "(E,)")
+    if values.dtype.kind == "b" or values.size == 0:
+        raise TypeError(f"{name} must be a non-empty 1-D sequence of numbers >= 0, "
+                        f"got {_v._shown(values)}")
+    values = _v.finite(name, values.astype(np.float64))
+    if values.min() < 0:
+        raise ValueError(f"{name} must hold numbers >= 0, got {values.min():g}")
+    if increasing and np.any(np.diff(values) <= 0):
+        k = int(np.flatnonzero(np.diff(values) <= 0)[0])
+        raise ValueError(f"{name} must be an increasing 1-D sequence of numbers >= 0, got "
+                         f"{values[k]:g} followed by {values[k + 1]:g}")
+    return values
 
 
 def fgsm(params, x, y, eps):
@@ -287,7 +373,8 @@ def fgsm(params, x, y, eps):
     Every pixel moves by at most eps.
     """
     eps = _eps("eps", eps)
-    x = _images(params, x)
+    x = _images(_params(params), x, unit_range=True)
+    y = _v.labels("y", y, len(x), params["W3"].shape[1])
     direction = np.sign(input_gradient(params, x, y, of="loss"))
     return np.clip(x + eps * direction, 0, 1)
 
@@ -304,10 +391,11 @@ def fgsm_accuracy(params, x, y, eps_values):
     The direction sign(dE/dx) does not depend on eps: it is computed once, then
     x' = clip(x + eps * direction, 0, 1) is classified for every eps.
     """
-    x = _images(params, x)
-    y = integer_labels("y", y, len(x), params["W3"].shape[1])
+    x = _images(_params(params), x, unit_range=True)
+    y = _v.labels("y", y, len(x), params["W3"].shape[1])
+    eps_values = _eps_list("eps_values", eps_values)
     direction = np.sign(input_gradient(params, x, y, of="loss"))
-    return np.array([np.mean(_predict(params, np.clip(x + _eps("eps_values", e) * direction, 0, 1)) == y)
+    return np.array([np.mean(_predict(params, np.clip(x + e * direction, 0, 1)) == y)
                      for e in eps_values])
 
 
@@ -317,11 +405,9 @@ def smallest_flipping_eps(params, x, y, eps_grid):
 
     The direction is that of :func:`fgsm` (computed once, at x).
     """
-    x = _images(params, x)
-    eps_grid = np.asarray(eps_grid, dtype=np.float64)
-    if eps_grid.ndim != 1 or np.any(np.diff(eps_grid) <= 0) or np.any(eps_grid < 0):
-        raise ValueError("eps_grid must be an increasing 1-D sequence of numbers >= 0")
-    y = integer_labels("y", y, len(x), params["W3"].shape[1])
+    x = _images(_params(params), x, unit_range=True)
+    eps_grid = _eps_list("eps_grid", eps_grid, increasing=True)
+    y = _v.labels("y", y, len(x), params["W3"].shape[1])
     direction = np.sign(input_gradient(params, x, y, of="loss"))
     before = _predict(params, x)
     found = np.full(len(x), np.nan)
@@ -350,12 +436,25 @@ def class_images(params, classes=range(10), *, steps=200, lr=0.1, l2=0.01, image
     The ascent can start only if the blank image's gradient is not 0, i.e. some
     first-layer relu is open on it (a bias b1 > 0), as after training.
     """
+    _params(params)
     steps = positive_int("steps", steps)
-    classes = [int(c) for c in classes]
     num_classes = params["W3"].shape[1]
-    if not classes or min(classes) < 0 or max(classes) >= num_classes:
+    if not isinstance(classes, (np.ndarray, str)) and hasattr(classes, "__iter__"):
+        classes = list(classes)                               # a range, a tuple, a generator
+        classes = np.array(classes) if classes else np.zeros(0, np.int64)
+    if np.ndim(classes) != 1 or np.size(classes) == 0:
+        raise ValueError(f"classes must be a non-empty sequence of classes in [0, {num_classes}), "
+                         f"got {_v._shown(classes)}")
+    classes = [int(c) for c in _v.labels("classes", classes)]
+    if max(classes) >= num_classes:
         raise ValueError(f"classes must lie in [0, {num_classes}), got {classes}")
     lr, l2 = _eps("lr", lr), _eps("l2", l2)
+    image_size = _v.integer("image_size", image_size, 4, MAX_IMAGE_SIZE)
+    features = params["w2"].shape[0] * (image_size // 4) ** 2
+    if features != params["W3"].shape[0] or params["w1"].shape[1] != 1:
+        raise ValueError(f"image_size must give the {params['W3'].shape[0]} features the dense "
+                         f"layer reads (C2 * (image_size // 4)^2, one input channel), got "
+                         f"{image_size} ({features} features)")
     dtype = params["w1"].dtype
     x = np.zeros((len(classes), 1, image_size, image_size), dtype=dtype)
     target = np.array(classes)

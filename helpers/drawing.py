@@ -15,6 +15,10 @@ prepared the same way before the network reads it.
 Coordinates are (row, column) of pixel centres: pixel (i, j) covers [i, i + 1) x [j, j + 1)
 and its centre is (i + 0.5, j + 0.5) in drawing units; ``stroke_segment`` takes points in
 those units (a mouse position on a canvas is one). NumPy and scipy.ndimage only.
+
+Every argument is checked first, with a message naming it and the value received: images
+finite, non-empty, >= 0; sides (box, size) integers in [1, MAX_SIDE]; a resized image at
+most MAX_SIDE on each side; stroke points within MAX_COORDINATE pixels of the origin.
 """
 
 import numbers
@@ -22,13 +26,21 @@ import numbers
 import numpy as np
 from scipy import ndimage
 
-from ._validate import as_array, positive_int
+from . import _validate as _v
+from ._validate import as_array
 
 __all__ = ["prepare_drawing", "area_resize", "stroke_segment", "enlarge_digit", "has_ink",
            "MNIST_BOX", "MNIST_SIZE"]
 
 MNIST_BOX = 20      # the longer side of the stroke's bounding box after scaling
 MNIST_SIZE = 28     # the field the box is placed in
+MAX_SIDE = 4096     # the largest image side the functions make (a larger one exhausts the memory)
+MAX_COORDINATE = 1e6   # stroke points farther than this (in pixels) from the origin are refused
+
+
+def _side(name, value):
+    """A side length in pixels: an integer in [1, MAX_SIDE]."""
+    return _v.integer(name, value, 1, MAX_SIDE)
 
 
 def _image(name, image):
@@ -38,7 +50,9 @@ def _image(name, image):
         raise ValueError(f"{name} must not be empty, got shape {image.shape}")
     image = image.astype(np.float64)
     if not np.all(np.isfinite(image)):
-        raise ValueError(f"{name} must hold finite grey levels, got nan or inf")
+        bad = np.argwhere(~np.isfinite(image))[0]
+        raise ValueError(f"{name} must hold finite grey levels, got {image[tuple(bad)]} at "
+                         f"index {tuple(int(k) for k in bad)}")
     if image.min() < 0:
         raise ValueError(f"{name} must hold grey levels >= 0 (ink bright on a dark background, "
                          f"e.g. the canvas' alpha channel), got a minimum of {image.min():g}")
@@ -74,8 +88,14 @@ def area_resize(image, scale):
     :func:`_area_matrix`. Returns float64.
     """
     image = _image("image", image)
-    if isinstance(scale, bool) or not isinstance(scale, numbers.Real) or not np.isfinite(scale) or scale <= 0:
+    if isinstance(scale, (bool, np.bool_)) or not isinstance(scale, numbers.Real):
+        raise TypeError(f"scale must be a positive number, got {_v._shown(scale)}")
+    if not np.isfinite(scale) or scale <= 0:
         raise ValueError(f"scale must be a positive number, got {scale!r}")
+    out = tuple(int(np.ceil(n * float(scale) - 1e-9)) for n in image.shape)
+    if max(out) > MAX_SIDE:
+        raise ValueError(f"scale must keep the output within {MAX_SIDE} x {MAX_SIDE} pixels, "
+                         f"got {scale!r} (an image of shape {image.shape} would become {out})")
     ry = _area_matrix(image.shape[0], float(scale))
     rx = _area_matrix(image.shape[1], float(scale))
     return ry @ image @ rx.T
@@ -104,8 +124,8 @@ def prepare_drawing(image, *, box=MNIST_BOX, size=MNIST_SIZE):
     :func:`has_ink` first.
     """
     image = _image("image", image)
-    box = positive_int("box", box)
-    size = positive_int("size", size)
+    box = _side("box", box)
+    size = _side("size", size)
     if box > size:
         raise ValueError(f"box must fit in the field: box <= size, got box={box}, size={size}")
     ink = image > 0
@@ -126,8 +146,13 @@ def prepare_drawing(image, *, box=MNIST_BOX, size=MNIST_SIZE):
 
 def _point(name, point):
     p = as_array(name, point, 1, "(row, column)")
+    if p.dtype.kind == "b":
+        raise TypeError(f"{name} must be two finite numbers (row, column), got {point!r}")
     if p.shape != (2,) or not np.all(np.isfinite(p)):
         raise ValueError(f"{name} must be two finite numbers (row, column), got {point!r}")
+    if np.max(np.abs(p)) > MAX_COORDINATE:
+        raise ValueError(f"{name} must lie within {MAX_COORDINATE:g} pixels of the origin "
+                         f"(row, column), got {point!r}")
     return p.astype(np.float64)
 
 
@@ -144,9 +169,15 @@ def stroke_segment(image, start, end, width):
     if not isinstance(image, np.ndarray) or image.ndim != 2 or image.dtype.kind != "f":
         raise TypeError(f"image must be a 2-D float ndarray (drawn in place), got "
                         f"{type(image).__name__} {getattr(image, 'shape', '')} {getattr(image, 'dtype', '')}")
+    if not image.flags.writeable:
+        raise ValueError(f"image must be writeable (the segment is drawn in place), got a "
+                         f"read-only array of shape {image.shape}")
     a, b = _point("start", start), _point("end", end)
-    if isinstance(width, bool) or not isinstance(width, numbers.Real) or not width > 0:
-        raise ValueError(f"width must be a positive number of pixels, got {width!r}")
+    if isinstance(width, (bool, np.bool_)) or not isinstance(width, numbers.Real):
+        raise TypeError(f"width must be a positive number of pixels, got {_v._shown(width)}")
+    if not (np.isfinite(width) and 0 < width <= MAX_SIDE):
+        raise ValueError(f"width must be a positive number of pixels, got {width!r} "
+                         f"(finite, at most {MAX_SIDE})")
     reach = width / 2 + 1
     r0 = max(int(np.floor(min(a[0], b[0]) - reach)), 0)
     r1 = min(int(np.ceil(max(a[0], b[0]) + reach)), image.shape[0])
@@ -173,8 +204,8 @@ def enlarge_digit(digit, size=280, box=200):
     in the middle of a (size, size) float64 image of zeros; values stay in [0, 1].
     """
     digit = _image("digit", digit)
-    size = positive_int("size", size)
-    box = positive_int("box", box)
+    size = _side("size", size)
+    box = _side("box", box)
     if box > size:
         raise ValueError(f"box must fit in the canvas: box <= size, got box={box}, size={size}")
     if not digit.any():

@@ -16,11 +16,12 @@ import numpy as np
 import pytest
 
 from helpers import article_errata as ae
-from helpers import data, fast, gradcheck, keras_bridge as kb, losses, nets, train, variants
+from helpers import attribution as at
+from helpers import data, drawing, fast, gradcheck, keras_bridge as kb, losses, nets, train, variants
 
 MODULES = {"losses": losses, "gradcheck": gradcheck, "nets": nets, "train": train,
            "data": data, "fast": fast, "article_errata": ae, "variants": variants,
-           "keras_bridge": kb}
+           "keras_bridge": kb, "attribution": at, "drawing": drawing}
 
 
 def all_of(*fragments):
@@ -48,6 +49,12 @@ CACHE_AE = ae.forward(F_AE, WO_AE, X_AE + np.arange(4))
 Y_AE = np.array([0.0, 1.0, 1.0, 0.0])
 _, CACHE_FAST = fast.conv2d_forward(X8, np.zeros((2, 1, 3, 3)), padding=1)
 _, CACHE_POOL = fast.relu_maxpool2d_forward(np.zeros((2, 3, 4, 4)))
+X1 = X8[:1]                                                   # attribution: one image
+PC_NO_B3 = {k: v for k, v in PC.items() if k != "b3"}
+PC_INT = {k: v.astype(np.int64) for k, v in PC.items()}
+PC_F16 = {k: v.astype(np.float16) for k, v in PC.items()}
+READ_ONLY = np.zeros((5, 5))
+READ_ONLY.flags.writeable = False
 
 
 class FakeModel:
@@ -759,6 +766,137 @@ CASES = {
         ValueError, ["batch_size", "got 0"], call(kb.keras_predict, MODEL, U8, 0)),
     "keras_bridge.keras_predict: data_format: unknown": (
         ValueError, ["data_format", "'x'"], call(kb.keras_predict, MODEL, U8, 10, "x")),
+    # ------------------------------------------------------------------------ attribution
+    "attribution.input_gradient: params: a list": (
+        TypeError, ["params", "[1, 2]"], call(at.input_gradient, [1, 2], X8, 0)),
+    "attribution.input_gradient: x: a size the dense layer cannot read": (
+        ValueError, ["x", "(2, 1, 12, 12)"], call(at.input_gradient, PC, np.zeros((2, 1, 12, 12)), 0)),
+    "attribution.input_gradient: target: 1.5": (
+        TypeError, ["target", "1.5"], call(at.input_gradient, PC, X8, 1.5)),
+    "attribution.input_gradient: of: unknown": (
+        ValueError, ["of", "'logit'"], call(at.input_gradient, PC, X8, 0, of="logit")),
+    "attribution.saliency: params: integer arrays": (
+        TypeError, ["params['w1']", "int64"], call(at.saliency, PC_INT, X8, 0)),
+    "attribution.saliency: x: NaN": (
+        ValueError, ["x", "nan"], call(at.saliency, PC, X8 + np.nan, 0)),
+    "attribution.saliency: target: outside the classes": (
+        ValueError, ["target", "to 3"], call(at.saliency, PC, X8, [0, 3])),
+    "attribution.occlusion_map: params: b3 missing": (
+        ValueError, ["params", "b3"], call(at.occlusion_map, PC_NO_B3, X8, 0)),
+    "attribution.occlusion_map: x: empty batch": (
+        ValueError, ["x", "(0, 1, 8, 8)"], call(at.occlusion_map, PC, X8[:0], 0)),
+    "attribution.occlusion_map: target: a bool": (
+        TypeError, ["target", "True"], call(at.occlusion_map, PC, X8, True)),
+    "attribution.occlusion_map: size: larger than the image": (
+        ValueError, ["size", "got 9"], call(at.occlusion_map, PC, X8, 0, size=9)),
+    "attribution.occlusion_map: stride: zero": (
+        ValueError, ["stride", "got 0"], call(at.occlusion_map, PC, X8, 0, stride=0)),
+    "attribution.occlusion_map: fill: NaN": (
+        ValueError, ["fill", "nan"], call(at.occlusion_map, PC, X8, 0, fill=float("nan"))),
+    "attribution.window_sums: maps: rank 2": (
+        ValueError, ["maps", "(8, 8)"], call(at.window_sums, np.zeros((8, 8)))),
+    "attribution.window_sums: size: a bool": (
+        TypeError, ["size", "True"], call(at.window_sums, np.zeros((1, 8, 8)), True)),
+    "attribution.window_sums: stride: negative": (
+        ValueError, ["stride", "-1"], call(at.window_sums, np.zeros((1, 8, 8)), 2, -1)),
+    "attribution.correlation: a: constant": (
+        ValueError, ["a", "all 1"], call(at.correlation, np.ones(4), np.arange(4))),
+    "attribution.correlation: b: inf": (
+        ValueError, ["b", "inf"], call(at.correlation, np.arange(3), [0, 1, np.inf])),
+    "attribution.unit_gradient: params: None": (
+        TypeError, ["params", "None"], call(at.unit_gradient, None, X1, "conv1", 0, 0, 0)),
+    "attribution.unit_gradient: x: two images": (
+        ValueError, ["x", "(2, 1, 8, 8)"], call(at.unit_gradient, PC, X8, "conv1", 0, 0, 0)),
+    "attribution.unit_gradient: layer: unknown": (
+        ValueError, ["layer", "'conv3'"], call(at.unit_gradient, PC, X1, "conv3", 0, 0, 0)),
+    "attribution.unit_gradient: channel: 1.5": (
+        TypeError, ["channel", "1.5"], call(at.unit_gradient, PC, X1, "conv1", 1.5, 0, 0)),
+    "attribution.unit_gradient: i: negative": (
+        ValueError, ["i", "-1"], call(at.unit_gradient, PC, X1, "conv1", 0, -1, 0)),
+    "attribution.unit_gradient: j: beyond the map": (
+        ValueError, ["j", "got 4"], call(at.unit_gradient, PC, X1, "pool1", 0, 0, 4)),
+    "attribution.receptive_field: layer: None": (
+        ValueError, ["layer", "None"], call(at.receptive_field, None, 0, 0)),
+    "attribution.receptive_field: i: a bool": (
+        TypeError, ["i", "True"], call(at.receptive_field, "conv1", True, 0)),
+    "attribution.receptive_field: j: beyond the map": (
+        ValueError, ["j", "got 7"], call(at.receptive_field, "pool2", 0, 7)),
+    "attribution.receptive_field: image_size: huge": (
+        ValueError, ["image_size", "1000000"], call(at.receptive_field, "conv1", 0, 0, 10**6)),
+    "attribution.receptive_field_size: layer: wrong case": (
+        ValueError, ["layer", "'POOL2'"], call(at.receptive_field_size, "POOL2")),
+    "attribution.fgsm: params: float16": (
+        TypeError, ["params['w1']", "float16"], call(at.fgsm, PC_F16, X8, [0, 1], 0.1)),
+    "attribution.fgsm: x: pixels 0..255": (
+        ValueError, ["x", "255"], call(at.fgsm, PC, X8 + 255, [0, 1], 0.1)),
+    "attribution.fgsm: y: wrong length": (
+        ValueError, ["y", "(3,)"], call(at.fgsm, PC, X8, [0, 1, 2], 0.1)),
+    "attribution.fgsm: eps: a string": (
+        TypeError, ["eps", "'a'"], call(at.fgsm, PC, X8, [0, 1], "a")),
+    "attribution.fgsm_accuracy: params: a string value": (
+        TypeError, ["params['w1']", "<U1"], call(at.fgsm_accuracy, {**PC, "w1": "a"}, X8, [0, 1],
+                                                  [0.1])),
+    "attribution.fgsm_accuracy: x: rank 3": (
+        ValueError, ["x", "(2, 8, 8)"], call(at.fgsm_accuracy, PC, X8[:, 0], [0, 1], [0.1])),
+    "attribution.fgsm_accuracy: y: inf": (
+        ValueError, ["y", "inf"], call(at.fgsm_accuracy, PC, X8, [0, np.inf], [0.1])),
+    "attribution.fgsm_accuracy: eps_values: negative": (
+        ValueError, ["eps_values", "-0.1"], call(at.fgsm_accuracy, PC, X8, [0, 1], [0.1, -0.1])),
+    "attribution.smallest_flipping_eps: params: a list value": (
+        TypeError, ["params['b3']", "[0, 0, 0]"], call(at.smallest_flipping_eps,
+                                                       {**PC, "b3": [0, 0, 0]}, X8, [0, 1], [0.1])),
+    "attribution.smallest_flipping_eps: x: three channels": (
+        ValueError, ["x", "(2, 3, 8, 8)"], call(at.smallest_flipping_eps, PC,
+                                                np.zeros((2, 3, 8, 8)), [0, 1], [0.1])),
+    "attribution.smallest_flipping_eps: y: negative label": (
+        ValueError, ["y", "-1"], call(at.smallest_flipping_eps, PC, X8, [0, -1], [0.1])),
+    "attribution.smallest_flipping_eps: eps_grid: decreasing": (
+        ValueError, ["eps_grid", "0.2 followed by 0.1"], call(at.smallest_flipping_eps, PC, X8,
+                                                              [0, 1], [0.2, 0.1])),
+    "attribution.class_images: params: a dict of two": (
+        ValueError, ["params", "['w1', 'b1']"], call(at.class_images, {"w1": PC["w1"],
+                                                                       "b1": PC["b1"]})),
+    "attribution.class_images: classes: 1.5": (
+        TypeError, ["classes", "1.5"], call(at.class_images, PC, [0, 1.5], image_size=8)),
+    "attribution.class_images: steps: zero": (
+        ValueError, ["steps", "got 0"], call(at.class_images, PC, [0], steps=0, image_size=8)),
+    "attribution.class_images: lr: NaN": (
+        ValueError, ["lr", "nan"], call(at.class_images, PC, [0], lr=float("nan"), image_size=8)),
+    "attribution.class_images: l2: negative": (
+        ValueError, ["l2", "-0.5"], call(at.class_images, PC, [0], l2=-0.5, image_size=8)),
+    "attribution.class_images: image_size: not the network's": (
+        ValueError, ["image_size", "got 12"], call(at.class_images, PC, [0], image_size=12)),
+    # ------------------------------------------------------------------------ drawing
+    "drawing.prepare_drawing: image: strings": (
+        TypeError, ["image", "<U1"], call(drawing.prepare_drawing, [["a"]])),
+    "drawing.prepare_drawing: box: zero": (
+        ValueError, ["box", "got 0"], call(drawing.prepare_drawing, np.eye(5), box=0)),
+    "drawing.prepare_drawing: size: huge": (
+        ValueError, ["size", "1000000"], call(drawing.prepare_drawing, np.eye(5), size=10**6)),
+    "drawing.area_resize: image: NaN": (
+        ValueError, ["image", "nan"], call(drawing.area_resize, np.full((2, 2), np.nan), 2)),
+    "drawing.area_resize: scale: huge": (
+        ValueError, ["scale", "1000000000.0"], call(drawing.area_resize, np.eye(5), 1e9)),
+    "drawing.stroke_segment: image: read-only": (
+        ValueError, ["image", "read-only", "(5, 5)"], call(drawing.stroke_segment, READ_ONLY,
+                                                          (1, 1), (2, 2), 1)),
+    "drawing.stroke_segment: start: NaN": (
+        ValueError, ["start", "nan"], call(drawing.stroke_segment, np.zeros((5, 5)), (np.nan, 1),
+                                           (2, 2), 1)),
+    "drawing.stroke_segment: end: three numbers": (
+        ValueError, ["end", "(1, 2, 3)"], call(drawing.stroke_segment, np.zeros((5, 5)), (1, 1),
+                                               (1, 2, 3), 1)),
+    "drawing.stroke_segment: width: inf": (
+        ValueError, ["width", "inf"], call(drawing.stroke_segment, np.zeros((5, 5)), (1, 1),
+                                           (2, 2), float("inf"))),
+    "drawing.enlarge_digit: digit: negative grey level": (
+        ValueError, ["digit", "-1"], call(drawing.enlarge_digit, -np.eye(5))),
+    "drawing.enlarge_digit: size: 2.5": (
+        TypeError, ["size", "2.5"], call(drawing.enlarge_digit, np.eye(5), 2.5)),
+    "drawing.enlarge_digit: box: larger than the canvas": (
+        ValueError, ["box", "box=300"], call(drawing.enlarge_digit, np.eye(5), 280, 300)),
+    "drawing.has_ink: image: empty": (
+        ValueError, ["image", "(0, 5)"], call(drawing.has_ink, np.zeros((0, 5)))),
 }
 
 # The evaluation functions share their arguments: one bad value of each, for each function.
@@ -909,3 +1047,26 @@ def test_valid_edge_cases_are_still_accepted():
                                 progress=False, checkpoint_steps=np.array([0, 1]),
                                 dtype=np.float64)
     assert history.step == [1] and set(history.checkpoints) == {0, 1}
+
+
+def test_attribution_and_drawing_still_accept_every_valid_form():
+    # The checks must not refuse what is legal, nor change its result.
+    rng = np.random.default_rng(0)
+    x = rng.random((2, 1, 8, 8))
+    first = at.class_images(PC, [0, 2], steps=2, image_size=8)
+    for classes in (range(0, 3, 2), (0, 2), (c for c in (0, 2)), np.array([0, 2], np.uint8),
+                    [np.int64(0), 2.0]):
+        np.testing.assert_array_equal(at.class_images(PC, classes, steps=2, image_size=8), first)
+    gradient = at.input_gradient(PC, x, [1, 1])
+    for target in (1, np.int64(1), np.array([1, 1]), [1.0, 1.0]):
+        np.testing.assert_array_equal(at.input_gradient(PC, x, target), gradient)
+    np.testing.assert_array_equal(at.fgsm(PC, x, [0, 1], np.float32(0.25)),
+                                  at.fgsm(PC, x, [0, 1], 0.25))
+    assert at.fgsm_accuracy(PC, x, [0, 1], (0, 0.5, 0.1)).shape == (3,)   # any order, 0 too
+    assert at.receptive_field(np.str_("pool2"), np.int64(1), 1, image_size=np.int32(8)).shape == (8, 8)
+    assert drawing.has_ink(np.eye(3, dtype=bool))
+    a = drawing.stroke_segment(np.zeros((9, 9)), (1, 1), (6, 7), np.float32(2.5))
+    np.testing.assert_array_equal(a, drawing.stroke_segment(np.zeros((9, 9)), [1.0, 1.0],
+                                                            np.array([6, 7]), 2.5))
+    np.testing.assert_array_equal(drawing.area_resize(np.eye(4), 2), drawing.area_resize(np.eye(4), 2.0))
+    assert drawing.prepare_drawing(np.eye(40, dtype=np.uint8) * 255, box=np.int64(20)).shape == (28, 28)

@@ -7,6 +7,7 @@ os.environ.setdefault("MPLBACKEND", "Agg")
 
 import ipywidgets as widgets  # noqa: E402
 import numpy as np  # noqa: E402
+import pytest  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 
 from support import find_widget  # noqa: E402
@@ -81,3 +82,23 @@ def test_attribution_explorer_reacts_to_the_square_and_image():
     before = picture.value
     find_widget(box, widgets.ToggleButtons).value = 0.5
     assert picture.value != before
+
+
+@pytest.mark.parametrize("build, error, fragments", [
+    (lambda p, x, y: fgsm_explorer({"w1": p["w1"]}, x, y), ValueError, ["params", "['w1']"]),
+    (lambda p, x, y: fgsm_explorer(p, x, y[:2]), ValueError, ["labels", "(2,)"]),
+    (lambda p, x, y: fgsm_explorer(p, x, [0, 1, np.nan]), ValueError, ["labels", "nan"]),
+    (lambda p, x, y: fgsm_explorer(p, x, y, eps=0.5), ValueError, ["eps", "0.5"]),
+    (lambda p, x, y: fgsm_explorer(p, x, y, max_eps=0), ValueError, ["max_eps", "got 0"]),
+    (lambda p, x, y: fgsm_explorer(p, x.astype(float), y), ValueError, ["x", "255"]),
+    (lambda p, x, y: attribution_explorer(p, x, y, size=5), ValueError, ["size", "5"]),
+    (lambda p, x, y: attribution_explorer(p, x, y, stride=0), ValueError, ["stride", "got 0"]),
+    (lambda p, x, y: attribution_explorer(p, x, y, fill=0.3), ValueError, ["fill", "0.3"]),
+    (lambda p, x, y: attribution_explorer(p, x, ["a", "b", "c"]), TypeError, ["labels", "<U1"]),
+], ids=["params", "labels-length", "labels-nan", "eps", "max_eps", "x-0..255", "size",
+        "stride", "fill", "labels-strings"])
+def test_bad_arguments_are_named_before_any_widget_is_built(build, error, fragments):
+    params, x, y = _net_and_digits()
+    with pytest.raises(error) as info:
+        build(params, x, y)
+    assert all(f in str(info.value) for f in fragments), (str(info.value), fragments)

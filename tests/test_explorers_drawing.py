@@ -207,3 +207,17 @@ def test_bad_arguments_are_named(params):
         draw_a_digit(params, stroke=0)
     with pytest.raises(ValueError, match="digit is blank"):
         draw_a_digit(params, np.zeros((28, 28)))
+    with pytest.raises(ValueError, match=r"params must have the keys .*got \['w1', 'W3'\]"):
+        draw_a_digit({"w1": params["w1"], "W3": params["W3"]})
+    with pytest.raises(TypeError, match="size must be an integer, got 280.5"):
+        draw_a_digit(params, size=280.5)           # was silently cut to 280
+    with pytest.raises(ValueError, match="size must be <= 4096, got 100000"):
+        draw_a_digit(params, size=100_000)
+    with pytest.raises(ValueError, match="stroke must be a positive number, got nan"):
+        draw_a_digit(params, stroke=float("nan"))
+    with pytest.raises(ValueError, match="stroke must be a positive number, got 300"):
+        draw_a_digit(params, stroke=300)
+    with pytest.raises(TypeError, match="throttle must be a positive number, got '1'"):
+        draw_a_digit(params, throttle="1")
+    with pytest.raises(ValueError, match="digit must hold finite grey levels, got inf"):
+        draw_a_digit(params, np.full((28, 28), np.inf))

@@ -28,6 +28,7 @@ from matplotlib import rc_context
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from .. import _validate as _v
 from .. import attribution as _attr
 from .. import nets as _nets
 from ..layers import softmax
@@ -87,6 +88,14 @@ def plot_maps(rows, titles=None, cmaps=None, size=2.0):
     return fig
 
 
+def _inputs(params, images, labels):
+    """The explorers' data, checked: (images (N, 1, H, W) in the parameters' dtype, labels (N,))."""
+    _attr._params(params)
+    x = _nets.prepare_images(images, params["w1"].dtype)
+    x = _attr._images(params, x, unit_range=True)
+    return x, _v.labels("labels", labels, len(x), params["W3"].shape[1])
+
+
 def _image_slider(n):
     return slider(min=0, max=n - 1, value=0, description="image")
 
@@ -101,8 +110,9 @@ def fgsm_explorer(params, images, labels, eps=0.1, max_eps=0.3):
     params: a trained improved CNN; images (N, 1, 28, 28) in [0, 1] (or uint8 (N, 28, 28));
     labels (N,). Returns a VBox.
     """
-    x = _nets.prepare_images(images, params["w1"].dtype)
-    labels = np.asarray(labels).reshape(-1)
+    x, labels = _inputs(params, images, labels)
+    max_eps = _v.number("max_eps", max_eps, above=0)
+    eps = _v.number("eps", eps, 0, max_eps)
     image = _image_slider(len(x))
     step = slider(widgets.FloatSlider, min=0.0, max=max_eps, step=0.01, value=eps,
                   description="eps", readout_format=".2f")
@@ -156,8 +166,14 @@ def attribution_explorer(params, images, labels, size=6, stride=2, fill=0.0):
     params: a trained improved CNN; images (N, 1, 28, 28) in [0, 1] (or uint8); labels (N,).
     Returns a VBox.
     """
-    x = _nets.prepare_images(images, params["w1"].dtype)
-    labels = np.asarray(labels).reshape(-1)
+    x, labels = _inputs(params, images, labels)
+    size = _v.integer("size", size, 2, 12)
+    if size % 2:
+        raise ValueError(f"size must be an even integer in [2, 12] (the square slider's "
+                         f"values), got {size}")
+    stride = _v.integer("stride", stride, 1, min(x.shape[2:]))
+    if isinstance(fill, (bool, np.bool_)) or fill not in (0.0, 0.5):
+        raise ValueError(f"fill must be 0.0 (background) or 0.5 (grey), got {fill!r}")
     image = _image_slider(len(x))
     square = slider(min=2, max=12, step=2, value=size, description="square")
     filling = widgets.ToggleButtons(options=[("background 0", 0.0), ("grey 0.5", 0.5)], value=fill,

@@ -19,6 +19,7 @@ milliseconds); releasing the button always redraws.
 """
 
 import io
+import numbers
 import time
 from pathlib import Path
 
@@ -30,8 +31,10 @@ import PIL.ImageDraw
 from ipycanvas import Canvas, hold_canvas
 from PIL import ImageFont
 
+from .. import _validate as _v
+from .. import attribution as _attr
 from .. import nets
-from ..drawing import area_resize, enlarge_digit, has_ink, prepare_drawing, stroke_segment
+from ..drawing import MAX_SIDE, area_resize, enlarge_digit, has_ink, prepare_drawing, stroke_segment
 from ..layers import softmax
 from ._static import explorer
 from ._style import CMAP_IMAGE, CMAP_SIGNED, FONT_SIZE, OKABE_ITO
@@ -96,11 +99,14 @@ def draw_a_digit(params, digit=None, *, size=280, stroke=22, throttle=0.3):
     if not isinstance(params, dict) or "w1" not in params or "W3" not in params:
         raise TypeError("params must be the improved CNN's parameters (a dict with w1, b1, w2, "
                         f"b2, W3, b3), got {type(params).__name__}")
-    for name, value in (("size", size), ("stroke", stroke), ("throttle", throttle)):
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or value < 0 or (
-                name != "throttle" and value <= 0):
-            raise ValueError(f"{name} must be a positive number, got {value!r}")
-    size = int(size)
+    _attr._params(params)                        # the six arrays, float32 or float64
+    size = _v.integer("size", size, 1, MAX_SIDE)
+    for name, value in (("stroke", stroke), ("throttle", throttle)):
+        if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{name} must be a positive number, got {value!r}")
+        if not np.isfinite(value) or value < 0 or (name == "stroke" and not 0 < value <= size):
+            raise ValueError(f"{name} must be a positive number, got {value!r}"
+                             + (f" (at most the canvas' size {size})" if name == "stroke" else ""))
     drawing = np.zeros((size, size))
     if digit is not None:
         drawing[:] = enlarge_digit(digit, size=size, box=int(round(size * 5 / 7)))
